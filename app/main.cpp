@@ -1,0 +1,132 @@
+// labgrade: the command line. Each subcommand is a short list of steps over
+// the framework; exit codes as in cli.md (0 ok, 1 a check failed, 2 bad
+// usage or input, 3 the grader broke).
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "labgrade/error.hpp"
+#include "labgrade/grading.hpp"
+#include "labgrade/lab_spec.hpp"
+#include "labgrade/reporters.hpp"
+#include "labgrade/selftest.hpp"
+
+namespace fs = std::filesystem;
+using namespace labgrade;
+
+namespace {
+
+constexpr int k_exit_usage = 2;
+constexpr int k_exit_grader = 3;
+
+// labs/ of the source tree when run from a build, else the installed labs.
+fs::path default_labs_dir() {
+  fs::path source = fs::path(LABGRADE_SOURCE_DIR) / "labs";
+  if (fs::is_directory(source)) return source;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return exe.parent_path().parent_path() / "share" / "labgrade" / "labs";
+}
+
+void write_output(const std::string& text, const std::string& output_file) {
+  if (output_file.empty()) {
+    std::cout << text << std::flush;
+    return;
+  }
+  fs::path tmp = output_file + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    if (!out) throw UsageError(fmt::format("{}: cannot write the output file", output_file));
+    out << text;
+  }
+  fs::rename(tmp, output_file);
+}
+
+int cmd_list(const fs::path& labs_dir) {
+  for (const auto& lab : list_labs(labs_dir)) fmt::print("{:<16} {}\n", lab.name, lab.title);
+  return 0;
+}
+
+int cmd_check(const fs::path& labs_dir, const std::string& lab_name, const std::string& format,
+              const std::string& output_file, const fs::path& dir) {
+  LabSpec lab = find_lab(labs_dir, lab_name);
+  Report report = grade_submission(lab, dir, GradeOptions{});
+  std::string text;
+  if (format == "json") {
+    text = format_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  } else {
+    const bool colour = output_file.empty() && ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
+    text = format_text(report, TextStyle{colour});
+  }
+  write_output(text, output_file);
+  return report.exit_code();
+}
+
+int cmd_selftest(const fs::path& labs_dir, const std::string& lab_name) {
+  std::vector<LabSpec> labs;
+  if (lab_name.empty()) labs = list_labs(labs_dir);
+  else labs.push_back(find_lab(labs_dir, lab_name));
+  bool ok = true;
+  for (const auto& lab : labs) {
+    SelftestResult result = selftest_lab(lab, GradeOptions{});
+    std::cout << format_selftest(result) << std::flush;
+    ok = ok && result.ok();
+  }
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::signal(SIGPIPE, SIG_IGN);
+  if (argc == 3 && std::string(argv[1]) == "__run-checks") {
+    return run_checks_main(argv[2]);
+  }
+
+  CLI::App app{"labgrade: grades C labs on inter-process communication"};
+  app.set_version_flag("--version", std::string("labgrade ") + LABGRADE_VERSION);
+  app.require_subcommand(1);
+  std::string labs_dir = default_labs_dir().string();
+  app.add_option("--labs-dir", labs_dir, "where the lab definitions are")->capture_default_str();
+
+  auto* list = app.add_subcommand("list", "the labs labgrade knows: name and title");
+
+  auto* check = app.add_subcommand("check", "grade one submission directory");
+  std::string lab, format = "text", output, dir = ".";
+  check->add_option("--lab", lab, "the lab to grade, e.g. posix-shm")->required();
+  check->add_option("--format", format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  check->add_option("--output", output, "write the report to FILE instead of stdout");
+  check->add_option("dir", dir, "the submission directory")->capture_default_str();
+
+  auto* selftest = app.add_subcommand("selftest", "prove each lab: reference full marks, every mutant caught");
+  std::string selftest_lab_name;
+  selftest->add_option("lab", selftest_lab_name, "one lab (default: all)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : k_exit_usage;
+  }
+
+  try {
+    if (*list) return cmd_list(labs_dir);
+    if (*check) return cmd_check(labs_dir, lab, format, output, dir);
+    if (*selftest) return cmd_selftest(labs_dir, selftest_lab_name);
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "labgrade: {}\n", e.what());
+    return k_exit_usage;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "labgrade: grader error (a bug in labgrade, not in the submission): {}\n", e.what());
+    return k_exit_grader;
+  }
+  return k_exit_usage;
+}

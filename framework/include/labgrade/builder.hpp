@@ -1,0 +1,55 @@
+// Compiling a lab's programs: a student's submission or the reference, by
+// the same code path (a reference is simply a submission that must score
+// full marks), once per build variant.
+//
+//   Builds builds = build_programs(lab, "/home/ana/lab3", scratch / "build");
+//   const BuildResult& consumer = builds.get("shm_consumer");
+//   if (!consumer.ok) fmt::print("{}\n", consumer.summary);   // shm_consumer.c:12:5: error: ...
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <utility>
+
+#include "labgrade/lab_spec.hpp"
+
+namespace labgrade {
+
+struct BuildResult {
+  std::string program;
+  std::string variant;
+  bool ok = false;
+  std::filesystem::path executable;  // when ok
+  std::string command;               // the compiler command line, for the report
+  std::string diagnostics;           // everything the compiler said
+  std::string summary;               // the first errors (file:line: error: ...), or why it did not run
+};
+
+class Builds {
+ public:
+  void add(BuildResult result);
+  /// Throws GraderError when the lab has no such program or variant.
+  const BuildResult& get(const std::string& program, const std::string& variant = "default") const;
+  const std::map<std::pair<std::string, std::string>, BuildResult>& all() const { return m_results; }
+
+ private:
+  std::map<std::pair<std::string, std::string>, BuildResult> m_results;
+};
+
+/// Compiles every program of `lab` from the sources in `source_dir` (copied to
+/// `out_dir` first, so only the listed files and the lab's include/ are seen),
+/// for every variant, up to `jobs` compilers at a time. A student's compile
+/// error is a result, not an exception; a compiler that cannot start is a GraderError.
+Builds build_programs(const LabSpec& lab, const std::filesystem::path& source_dir,
+                      const std::filesystem::path& out_dir, int jobs);
+
+/// The reference built once and kept in `cache_dir`, keyed by the hash of its
+/// sources, flags and compiler; rebuilt only when one of these changes.
+/// Throws GraderError when the reference does not compile.
+Builds build_reference(const LabSpec& lab, const std::filesystem::path& cache_dir, int jobs);
+
+/// $LABGRADE_CACHE_DIR, else $XDG_CACHE_HOME/labgrade, else ~/.cache/labgrade.
+std::filesystem::path default_cache_dir();
+
+}  // namespace labgrade

@@ -1,0 +1,228 @@
+// The fluent layer over GoogleTest: a check reads as a short story.
+//
+//   class PosixShm : public labgrade::LabCheck {};
+//
+//   TEST_F(PosixShm, ConsumerRemovesObject) {
+//     auto world = new_world();
+//     world.run(reference("shm_producer")).exits(0);
+//     world.run(student("shm_consumer")).exits(0);
+//     world.expect_shm_empty().hint("call shm_unlink(name) when you are done");
+//   }
+//
+// Who a program is decides whose fault its failure is:
+//   student("x")   — the submission's program: its failures cost the student.
+//   peer("x")      — a reference program judging the student's work (it reads
+//                    what the student's program wrote): its failures are the student's.
+//   reference("x") — a reference program setting the stage: if it fails, the
+//                    grader broke (a grader error, exit 3), never a lost point.
+//
+// An assertion returns a Verdict that lives until the end of the statement:
+// `.hint()` adds advice to it, and at the end of the statement a failed
+// verdict ends the check. The first failure of a check is the one reported;
+// without a hint of its own, the check's hint from lab.toml is used.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "labgrade/builder.hpp"
+#include "labgrade/lab_spec.hpp"
+#include "labgrade/process.hpp"
+#include "labgrade/world.hpp"
+
+namespace labgrade {
+
+/// What a check found wrong, in the student's terms.
+struct Failure {
+  std::string expected;
+  std::string got;
+  std::string hint;
+  bool grader_error = false;
+};
+
+/// Thrown to end a check at its first failure (after recording it).
+class CheckFailed : public std::exception {
+ public:
+  const char* what() const noexcept override { return "check failed"; }
+};
+
+/// Records the failure for the running check and throws CheckFailed.
+[[noreturn]] void fail_check(Failure failure);
+
+/// The failure recorded for the running check, if any (read by the runner).
+std::optional<Failure>& current_failure();
+
+/// Everything a check may use, set by the check runner before the checks run.
+struct GradingContext {
+  LabSpec lab;
+  Builds student;
+  Builds reference;
+  std::filesystem::path scratch;
+  static GradingContext*& current();
+};
+
+enum class Role { student, peer, reference };
+
+/// A program of the lab, as the student's or the reference's, with how to run it.
+class Program {
+ public:
+  Program(Role role, std::string name) : m_role(role), m_name(std::move(name)) {}
+  Program& args(std::vector<std::string> args) { m_args = std::move(args); return *this; }
+  Program& stdin_text(std::string bytes) { m_stdin = std::move(bytes); return *this; }
+  Program& time_limit(std::chrono::duration<double> limit) { m_time_limit = limit.count(); return *this; }
+  Program& variant(std::string name) { m_variant = std::move(name); return *this; }
+
+  Role role() const { return m_role; }
+  const std::string& name() const { return m_name; }
+  /// "your shm_consumer", "the reference shm_producer".
+  std::string who() const;
+
+ private:
+  friend class CheckWorld;
+  Role m_role;
+  std::string m_name;
+  std::vector<std::string> m_args;
+  std::optional<std::string> m_stdin;
+  std::optional<double> m_time_limit;
+  std::string m_variant = "default";
+};
+
+/// A pending result: ends the check at the end of the statement when failed.
+class Verdict {
+ public:
+  explicit Verdict(std::optional<Failure> failure);
+  Verdict(const Verdict&) = delete;
+  Verdict& operator=(const Verdict&) = delete;
+  ~Verdict() noexcept(false);
+  /// Advice for the student if this verdict failed.
+  Verdict& hint(const std::string& text);
+  bool ok() const { return !m_failure.has_value(); }
+
+ protected:
+  template <typename Check>
+  void also(Check&& check) {
+    if (!m_failure) m_failure = check();
+  }
+
+ private:
+  std::optional<Failure> m_failure;
+  int m_uncaught;
+};
+
+class Run;
+
+/// Assertions about one run, chainable: `.exits(0).stdout_has_line("x")`.
+class RunVerdict : public Verdict {
+ public:
+  RunVerdict(Run& run, std::optional<Failure> failure) : Verdict(std::move(failure)), m_run(run) {}
+  RunVerdict& exits(int status);
+  RunVerdict& fails();
+  RunVerdict& within(std::chrono::duration<double> limit);
+  RunVerdict& stdout_has_line(const std::string& line);
+  RunVerdict& stdout_has(const std::string& text);
+  RunVerdict& stderr_not_empty();
+  RunVerdict& hint(const std::string& text) { Verdict::hint(text); return *this; }
+
+ private:
+  Run& m_run;
+};
+
+/// A program started in a world.
+class Run {
+ public:
+  Run(Program program, std::shared_ptr<Process> process)
+      : m_program(std::move(program)), m_process(std::move(process)) {}
+
+  RunVerdict exits(int status) { return RunVerdict(*this, check_exits(status)); }
+  /// Ends with a non-zero exit status (not by a signal, not by the time limit).
+  RunVerdict fails() { return RunVerdict(*this, check_fails()); }
+  RunVerdict within(std::chrono::duration<double> limit) { return RunVerdict(*this, check_within(limit)); }
+  /// Waits for the end, then: some line of stdout is `line` (a missing final newline is fine).
+  RunVerdict stdout_has_line(const std::string& line) { return RunVerdict(*this, check_stdout_line(line)); }
+  RunVerdict stdout_has(const std::string& text) { return RunVerdict(*this, check_stdout_has(text)); }
+  RunVerdict stderr_not_empty() { return RunVerdict(*this, check_stderr_not_empty()); }
+
+  const ProcessResult& wait() { return m_process->wait(); }
+  std::string stdout_text() { wait(); return m_process->stdout_text(); }
+  std::string stderr_text() { wait(); return m_process->stderr_text(); }
+  Process& process() { return *m_process; }
+  const Program& program() const { return m_program; }
+
+ private:
+  friend class RunVerdict;
+  std::optional<Failure> check_exits(int status);
+  std::optional<Failure> check_fails();
+  std::optional<Failure> check_within(std::chrono::duration<double> limit);
+  std::optional<Failure> check_stdout_line(const std::string& line);
+  std::optional<Failure> check_stdout_has(const std::string& text);
+  std::optional<Failure> check_stderr_not_empty();
+  Failure failure(std::string expected, std::string got) const;
+  std::string ending_with_output();
+
+  Program m_program;
+  std::shared_ptr<Process> m_process;
+};
+
+/// Assertions about one POSIX shared memory object of the world.
+class ShmVerdict : public Verdict {
+ public:
+  ShmVerdict(class CheckWorld& world, std::string name, std::optional<Failure> failure)
+      : Verdict(std::move(failure)), m_world(world), m_name(std::move(name)) {}
+  ShmVerdict& size(std::uintmax_t bytes);
+  /// The owner may read and write it (mode & 0600).
+  ShmVerdict& owner_can_read_write();
+  /// Its first bytes are exactly `bytes` (NULs included).
+  ShmVerdict& starts_with(const std::string& bytes);
+  ShmVerdict& hint(const std::string& text) { Verdict::hint(text); return *this; }
+
+ private:
+  CheckWorld& m_world;
+  std::string m_name;
+};
+
+/// One check's world: runs programs and looks inside. Torn down with its owner.
+class CheckWorld {
+ public:
+  explicit CheckWorld(std::unique_ptr<World> world) : m_world(std::move(world)) {}
+
+  /// Starts the program; a student program that did not compile ends the check here.
+  Run run(Program program);
+
+  /// The world's /dev/shm holds nothing.
+  Verdict expect_shm_empty();
+  /// /dev/shm/<name> exists (further assertions chain).
+  ShmVerdict expect_shm_object(const std::string& name);
+
+  /// "SYSUOS (4096 bytes), other (0 bytes)" or "nothing".
+  std::string shm_listing() const;
+  std::filesystem::path shm_path(const std::string& name) const;
+  World& world() { return *m_world; }
+
+ private:
+  std::unique_ptr<World> m_world;
+};
+
+/// Base of every lab's fixture: `class PosixShm : public labgrade::LabCheck {};`.
+class LabCheck : public ::testing::Test {
+ protected:
+  CheckWorld new_world();
+  Program student(const std::string& name) { return Program(Role::student, name); }
+  Program peer(const std::string& name) { return Program(Role::peer, name); }
+  Program reference(const std::string& name) { return Program(Role::reference, name); }
+  /// The student's program compiled (for the variant); fails the check with the compiler's first errors otherwise.
+  void expect_builds(const std::string& program, const std::string& variant = "default");
+  /// `digits` fresh random hex digits: data a hard-coded answer can't match.
+  static std::string nonce_hex(std::size_t digits);
+  const LabSpec& lab() const;
+};
+
+/// Bytes as a C-like literal for messages: "Hello\n\0" → "Hello\\n\\0".
+std::string c_literal(const std::string& bytes, std::size_t max = 120);
+
+}  // namespace labgrade

@@ -1,0 +1,42 @@
+// Grading one submission, as a list of steps:
+//   lab spec → the lab's checks exist in this program → build the student's
+//   programs and the reference → run the checks in a separate runner process
+//   (this same program, `__run-checks`) → collect one CheckResult per check.
+//
+//   GradeOptions options{.runner = {"/proc/self/exe", "__run-checks"}};
+//   Report report = grade_submission(lab, "submissions/ana", options);
+//   return report.exit_code();
+//
+// The runner is a separate process so that each grading starts GoogleTest
+// afresh and a crash of a check's code is the grader's error, not a lost
+// point: results already written survive it.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "labgrade/lab_spec.hpp"
+#include "labgrade/report.hpp"
+
+namespace labgrade {
+
+struct GradeOptions {
+  std::vector<std::string> runner = {"/proc/self/exe", "__run-checks"};
+  std::filesystem::path cache_dir;  // reference builds; empty: default_cache_dir()
+  int jobs = 0;                     // compilers at once; 0: the number of cores
+};
+
+/// Throws UsageError (exit 2) when the submission folder is missing or the
+/// lab's checks do not match this program's graders; GraderError (exit 3)
+/// when the reference does not build.
+Report grade_submission(const LabSpec& lab, const std::filesystem::path& submission,
+                        const GradeOptions& options);
+
+/// The names of the GoogleTest tests registered for a suite in this program.
+std::vector<std::string> registered_checks(const std::string& suite);
+
+/// Entry of the runner process: `__run-checks CONTEXT.json`. Returns its exit code.
+int run_checks_main(const std::filesystem::path& context_file);
+
+}  // namespace labgrade

@@ -1,0 +1,102 @@
+// A lab's definition, read from labs/<lab>/lab.toml.
+//
+//   LabSpec lab = load_lab_spec("labs/posix-shm/lab.toml");   // throws LabSpecError
+//   for (const CheckSpec& c : lab.checks) fmt::print("{} ({} pt)\n", c.title, c.points);
+//
+// The file's shape (every key but [lab].name, [programs] and [[checks]] is optional):
+//
+//   [lab]
+//   name = "posix-shm"                  # must match the folder name
+//   title = "POSIX shared memory"
+//   suite = "PosixShm"                  # the GoogleTest suite holding the checks
+//   reference = "../../reference/posix-shm"   # default: <labs>/../reference/<name>
+//   [build]
+//   compiler = "gcc"
+//   flags = ["-std=gnu11", "-Wall", "-O2"]
+//   libs = ["-lrt", "-lpthread"]
+//   variants = [{ name = "default", flags = [] }]
+//   [programs.shm_producer]
+//   sources = ["shm_producer.c"]
+//   [limits]                            # per program run inside a world
+//   time_limit = 5.0  cpu_seconds = 10  memory_mb = 512  file_size_mb = 64
+//   shm_mb = 64  open_files = 64  processes = 64  output_kb = 1024
+//   [world]
+//   shm_names = ["SYSUOS"]              # removed by name when isolation is off
+//   [[checks]]
+//   test = "ConsumerRemovesObject"      # TEST_F(PosixShm, ConsumerRemovesObject)
+//   title = "consumer removes the shared memory object"
+//   points = 1.0  visibility = "visible"  tags = ["cleanup"]  timeout = 30.0
+//   hint = "call shm_unlink(name) when you are done"
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace labgrade {
+
+struct BuildVariant {
+  std::string name;
+  std::vector<std::string> flags;
+};
+
+struct ProgramSpec {
+  std::string name;
+  std::vector<std::string> sources;
+};
+
+struct CheckSpec {
+  std::string test;   // GoogleTest test name within the lab's suite
+  std::string title;  // what students read
+  double points = 1.0;
+  std::string visibility = "visible";  // visible | hidden | after_due_date | after_published
+  std::vector<std::string> tags;
+  std::string hint;
+  double timeout = 30.0;  // the check's deadline, seconds
+  long line = 0;          // where it stands in lab.toml
+};
+
+struct Limits {
+  double time_limit = 5.0;  // wall seconds per program run
+  long cpu_seconds = 10;
+  long memory_mb = 512;     // address space
+  long file_size_mb = 64;   // also caps ftruncate of shared memory objects
+  long shm_mb = 64;         // size of the world's /dev/shm
+  long open_files = 64;
+  long processes = 64;
+  long output_kb = 1024;    // captured stdout/stderr per stream
+};
+
+struct LabSpec {
+  std::filesystem::path file;  // lab.toml
+  std::string name;
+  std::string title;
+  std::string suite;
+  std::filesystem::path reference_dir;
+  std::string compiler = "gcc";
+  std::vector<std::string> flags = {"-std=gnu11", "-Wall", "-O2"};
+  std::vector<std::string> libs = {"-lrt", "-lpthread"};
+  std::vector<BuildVariant> variants = {{"default", {}}};
+  std::vector<ProgramSpec> programs;
+  Limits limits;
+  std::vector<std::string> shm_names;
+  std::vector<CheckSpec> checks;
+
+  std::filesystem::path dir() const { return file.parent_path(); }
+  const ProgramSpec* program(const std::string& name) const;
+  const CheckSpec* check(const std::string& test) const;
+  const BuildVariant* variant(const std::string& name) const;
+  double max_score() const;
+};
+
+/// Parses and validates a lab.toml. Throws LabSpecError (file:line:column: key: what).
+LabSpec load_lab_spec(const std::filesystem::path& lab_toml);
+
+/// Finds labs/<name>/lab.toml; throws UsageError naming the labs directory when absent.
+LabSpec find_lab(const std::filesystem::path& labs_dir, const std::string& name);
+
+/// Every lab under labs_dir (folders holding a lab.toml), sorted by name.
+std::vector<LabSpec> list_labs(const std::filesystem::path& labs_dir);
+
+}  // namespace labgrade

@@ -1,0 +1,143 @@
+// One program started by the grader: on the host (gcc) or inside a world.
+//
+//   SpawnOptions options;
+//   options.argv = {"/usr/bin/gcc", "--version"};
+//   options.time_limit = 5.0;
+//   auto p = Process::spawn(options);
+//   const ProcessResult& r = p->wait();          // until it ends, or kills it at the limit
+//   fmt::print("{}: {}\n", r.describe(), p->stdout_text());
+//
+// A pump thread per process feeds stdin, drains stdout/stderr (capped: the
+// rest is counted and dropped, so a flood never blocks the program or fills
+// memory) and reaps the process through its pidfd. The destructor kills,
+// reaps and joins: no process outlives its handle.
+#pragma once
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "labgrade/unique_fd.hpp"
+
+namespace labgrade {
+
+/// How a run ended, in the few words isolate's meta file uses.
+struct ProcessResult {
+  enum class Ending { exited, signaled, timed_out };
+  Ending ending = Ending::exited;
+  int exit_status = 0;   // when exited
+  int signal = 0;        // when signaled (or the signal that ended a timed-out run)
+  double time_limit = 0; // seconds, as given
+  double wall_seconds = 0;
+  double cpu_seconds = 0;  // user + system, from the kernel
+  long max_rss_kb = 0;
+
+  bool exited_with(int status) const { return ending == Ending::exited && exit_status == status; }
+  /// "exited with status 1", "killed by SIGSEGV (segmentation fault)", "timed out after 5 s".
+  std::string describe() const;
+};
+
+/// Captured bytes of one stream, capped.
+struct Captured {
+  std::string bytes;
+  std::size_t total = 0;  // bytes the program wrote, kept or not
+  bool truncated() const { return total > bytes.size(); }
+};
+
+/// A set of resource limits applied (setrlimit) just before exec.
+struct ResourceLimits {
+  long cpu_seconds = 0;     // 0: leave as is
+  long address_space_mb = 0;
+  long file_size_mb = 0;
+  long open_files = 0;
+  long processes = 0;
+};
+
+struct SpawnOptions {
+  std::vector<std::string> argv;            // argv[0] is the path to execute
+  std::vector<std::string> env;             // the whole environment; empty: inherit the grader's
+  std::filesystem::path cwd;                // empty: the grader's
+  std::optional<std::string> stdin_bytes;   // written, then stdin is closed
+  bool interactive_stdin = false;           // stdin stays open: write_stdin / close_stdin
+  double time_limit = 5.0;                  // wall seconds; then SIGKILL
+  std::size_t output_cap = 1 << 20;         // per stream
+  ResourceLimits limits;
+  /// Enter these namespaces of the process behind `join_pidfd` before exec
+  /// (setns with a pidfd); the program then lives in that world's pid namespace.
+  int join_pidfd = -1;
+  int join_flags = 0;
+  bool kill_with_grader = true;             // PR_SET_PDEATHSIG(SIGKILL)
+};
+
+class Process {
+ public:
+  /// Starts the program. Throws SyscallError when the grader cannot (fork, pipe,
+  /// setns, execve: the message names the call and the program).
+  static std::shared_ptr<Process> spawn(const SpawnOptions& options);
+
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const noexcept { return m_pid; }
+  const std::string& name() const noexcept { return m_name; }
+
+  /// Blocks until the program has ended (killing it at its time limit).
+  const ProcessResult& wait();
+  /// Waits at most `timeout`; true when it has ended.
+  bool wait_for(std::chrono::duration<double> timeout);
+  bool finished() const;
+
+  /// Sends a signal (through the pidfd: never a recycled pid).
+  void signal(int sig);
+  /// Kills it and its process group now (SIGCONT, then SIGKILL) and waits for the end.
+  void kill();
+
+  void write_stdin(const std::string& bytes);
+  void close_stdin();
+
+  std::string stdout_text() const;
+  std::string stderr_text() const;
+  Captured stdout_captured() const;
+  Captured stderr_captured() const;
+  /// Waits until `ready(stdout so far)` holds, the program ends, or the timeout passes.
+  bool wait_for_stdout(const std::function<bool(const std::string&)>& ready,
+                       std::chrono::duration<double> timeout);
+
+ private:
+  Process() = default;
+  void pump();
+  void finish_locked(int status, const ::rusage& usage);
+  void kill_group_locked();
+
+  pid_t m_pid = -1;
+  std::string m_name;
+  UniqueFd m_pidfd, m_stdin, m_stdout, m_stderr, m_wake_read, m_wake_write;
+  std::string m_stdin_pending;
+  bool m_stdin_close_requested = false;
+  std::size_t m_output_cap = 0;
+  double m_time_limit = 0;
+  std::chrono::steady_clock::time_point m_start;
+  bool m_timed_out = false;
+
+  mutable std::mutex m_mutex;
+  std::condition_variable m_changed;
+  Captured m_out, m_err;
+  std::optional<ProcessResult> m_result;
+  std::thread m_pump;
+};
+
+/// Human name of a signal: "SIGSEGV".
+std::string signal_name(int sig);
+
+}  // namespace labgrade

@@ -1,0 +1,43 @@
+// Proving a lab's grader both ways: the reference gets full marks, every
+// mutant under labs/<lab>/mutants/ fails at least the checks its mutant.toml
+// names, and every check is failed by at least one mutant.
+//
+// A mutant is a folder holding the files that differ from reference/<lab>/
+// (the others are taken from the reference) and a mutant.toml:
+//   description = "consumer never calls shm_unlink"
+//   fails = ["ConsumerRemovesObject", "EndToEnd"]
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "labgrade/grading.hpp"
+#include "labgrade/lab_spec.hpp"
+#include "labgrade/report.hpp"
+
+namespace labgrade {
+
+struct MutantOutcome {
+  std::string name;
+  std::string description;
+  std::vector<std::string> meant_to_fail;
+  std::vector<std::string> failed;        // checks it failed
+  std::vector<std::string> not_caught;    // meant to fail, but passed
+  std::vector<std::string> grader_errors;
+  bool ok() const { return not_caught.empty() && grader_errors.empty(); }
+};
+
+struct SelftestResult {
+  std::string lab;
+  Report reference;
+  std::vector<MutantOutcome> mutants;
+  std::vector<std::string> unproven;  // checks no mutant fails
+  bool ok() const;
+};
+
+/// Throws LabSpecError for a malformed mutant.toml.
+SelftestResult selftest_lab(const LabSpec& lab, const GradeOptions& options);
+
+std::string format_selftest(const SelftestResult& result);
+
+}  // namespace labgrade

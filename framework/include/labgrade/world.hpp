@@ -1,0 +1,100 @@
+// A world: the private place where one check's programs run.
+//
+//   World world(WorldOptions{.shm_mb = 64});
+//   auto p = world.spawn({.argv = {exe}, .time_limit = 2.0});
+//   p->wait();
+//   for (auto& e : std::filesystem::directory_iterator(world.shm_dir())) ...
+//
+// With namespaces (the normal case) the world is a small init of the
+// grader's, pid 1 of new IPC, mount, pid, UTS and network namespaces (and a
+// user namespace when not root), with a private tmpfs /dev holding
+// null/zero/full/random/urandom, a size-capped tmpfs on /dev/shm, a private
+// mqueue on /dev/mqueue and a /proc of its own. Programs enter it with
+// setns(pidfd) and are created with CLONE_PARENT, so the grader waits for
+// them directly. Tearing the world down kills everything in it: the init
+// sends SIGCONT and SIGKILL to every process of the namespace, and its exit
+// takes the pid namespace with it (setsid'd daemons included).
+//
+// Without namespaces (detected, or forced with LABGRADE_ISOLATION=off) the
+// world is the host: programs run as children of the grader (a subreaper, so
+// daemons come back to it and are killed), worlds are taken one at a time
+// (a lock file), and the lab's shared-memory names are removed at teardown.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "labgrade/process.hpp"
+#include "labgrade/temp_dir.hpp"
+#include "labgrade/unique_fd.hpp"
+
+namespace labgrade {
+
+enum class Isolation {
+  namespaces,       // root: new namespaces, no user namespace needed
+  user_namespaces,  // not root: the same, inside a new user namespace
+  none,             // the host's /dev/shm and IPC, one world at a time
+};
+
+/// "namespaces", "user namespaces", "off".
+std::string to_string(Isolation isolation);
+
+/// What this machine allows, tried once per process (cached).
+/// LABGRADE_ISOLATION=off forces `none`.
+Isolation detect_isolation();
+
+/// Why the last detection fell back to `none` ("" when it did not).
+std::string isolation_fallback_reason();
+
+struct WorldOptions {
+  long shm_mb = 64;                        // size of the world's /dev/shm
+  std::vector<std::string> shm_names;      // removed by name when isolation is off
+  std::filesystem::path scratch_parent;    // where the working directory is made; default $TMPDIR
+};
+
+class World {
+ public:
+  /// A world with the detected isolation (see detect_isolation()).
+  explicit World(const WorldOptions& options);
+  /// A world with the given isolation (used to probe what the machine allows).
+  World(const WorldOptions& options, Isolation isolation);
+  ~World();  // tears down: never throws
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  Isolation isolation() const noexcept { return m_isolation; }
+  /// The world's working directory (the same path inside and outside).
+  const std::filesystem::path& workdir() const noexcept { return m_workdir.path(); }
+  /// The world's /dev/shm, as the grader sees it from outside.
+  std::filesystem::path shm_dir() const;
+  /// The world's /dev/mqueue, as the grader sees it from outside.
+  std::filesystem::path mqueue_dir() const;
+  /// The host pid of the world's init (-1 without isolation).
+  pid_t init_pid() const noexcept { return m_init_pid; }
+
+  /// Starts a program inside the world. Its cwd defaults to workdir(), its
+  /// environment to a small fixed one.
+  std::shared_ptr<Process> spawn(SpawnOptions options);
+
+  /// Kills everything in the world now; the world can't be used afterwards.
+  void tear_down() noexcept;
+
+ private:
+  void start_init(const WorldOptions& options);
+
+  Isolation m_isolation;
+  TempDir m_workdir;
+  pid_t m_init_pid = -1;
+  UniqueFd m_init_pidfd;
+  UniqueFd m_control;  // closing it tells the init to end the world
+  UniqueFd m_host_lock;
+  std::vector<std::string> m_shm_names;
+  std::vector<std::shared_ptr<Process>> m_processes;
+  bool m_torn_down = false;
+};
+
+}  // namespace labgrade

@@ -1,0 +1,255 @@
+#include "labgrade/builder.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "labgrade/error.hpp"
+#include "labgrade/process.hpp"
+#include "labgrade/temp_dir.hpp"
+
+namespace labgrade {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double k_compile_time_limit = 60.0;
+constexpr std::size_t k_summary_lines = 4;
+
+std::string find_in_path(const std::string& program) {
+  if (program.find('/') != std::string::npos) return program;
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    fs::path candidate = fs::path(dir) / program;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+  }
+  throw GraderError(fmt::format("compiler \"{}\" not found in PATH (run scripts/setup.sh)", program));
+}
+
+// The first errors, as the student would read them at the top of gcc's output.
+std::string summarize(const std::string& diagnostics) {
+  std::stringstream in(diagnostics);
+  std::string line, out;
+  std::size_t kept = 0;
+  while (kept < k_summary_lines && std::getline(in, line)) {
+    bool is_error = line.find("error:") != std::string::npos ||
+                    line.find("undefined reference") != std::string::npos;
+    if (!is_error) continue;
+    out += (out.empty() ? "" : "\n") + line;
+    ++kept;
+  }
+  if (out.empty() && !diagnostics.empty()) out = diagnostics.substr(0, diagnostics.find('\n'));
+  return out;
+}
+
+std::string quote_command(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
+  return out;
+}
+
+struct Job {
+  BuildResult result;
+  std::vector<std::string> argv;
+  fs::path cwd;
+  std::shared_ptr<Process> process;
+};
+
+// Copies the program's sources; returns the first missing one, if any.
+std::string stage_sources(const ProgramSpec& program, const fs::path& from, const fs::path& to) {
+  fs::create_directories(to);
+  for (const auto& source : program.sources) {
+    fs::path file = from / source;
+    if (!fs::is_regular_file(file)) return source;
+    fs::copy_file(file, to / fs::path(source).filename(), fs::copy_options::overwrite_existing);
+  }
+  return {};
+}
+
+void finish(Job& job) {
+  const ProcessResult& r = job.process->wait();
+  job.result.diagnostics = job.process->stderr_text() + job.process->stdout_text();
+  if (r.exited_with(0)) {
+    job.result.ok = true;
+    return;
+  }
+  job.result.summary = summarize(job.result.diagnostics);
+  if (r.ending != ProcessResult::Ending::exited) {
+    job.result.summary = fmt::format("the compiler {}{}", r.describe(),
+                                     job.result.summary.empty() ? "" : "\n" + job.result.summary);
+  }
+}
+
+}  // namespace
+
+void Builds::add(BuildResult result) {
+  auto key = std::make_pair(result.program, result.variant);
+  m_results[key] = std::move(result);
+}
+
+const BuildResult& Builds::get(const std::string& program, const std::string& variant) const {
+  auto it = m_results.find({program, variant});
+  if (it == m_results.end()) {
+    throw GraderError(fmt::format("no build of program \"{}\" (variant \"{}\"): not in lab.toml", program, variant));
+  }
+  return it->second;
+}
+
+Builds build_programs(const LabSpec& lab, const fs::path& source_dir, const fs::path& out_dir, int jobs) {
+  const std::string compiler = find_in_path(lab.compiler);
+  const fs::path include_dir = lab.dir() / "include";
+  std::vector<Job> pending;
+  Builds builds;
+  for (const auto& variant : lab.variants) {
+    for (const auto& program : lab.programs) {
+      Job job;
+      job.result.program = program.name;
+      job.result.variant = variant.name;
+      job.cwd = out_dir / variant.name / (program.name + ".src");
+      std::string missing = stage_sources(program, source_dir, job.cwd);
+      if (!missing.empty()) {
+        job.result.summary = fmt::format("{} is missing: the submission must contain it", missing);
+        builds.add(std::move(job.result));
+        continue;
+      }
+      job.result.executable = out_dir / variant.name / program.name;
+      job.argv = {compiler};
+      job.argv.insert(job.argv.end(), lab.flags.begin(), lab.flags.end());
+      job.argv.insert(job.argv.end(), variant.flags.begin(), variant.flags.end());
+      if (fs::is_directory(include_dir)) job.argv.push_back("-I" + include_dir.string());
+      job.argv.insert(job.argv.end(), {"-o", job.result.executable.string()});
+      for (const auto& s : program.sources) job.argv.push_back(fs::path(s).filename().string());
+      job.argv.insert(job.argv.end(), lab.libs.begin(), lab.libs.end());
+      job.result.command = quote_command(job.argv);
+      pending.push_back(std::move(job));
+    }
+  }
+  // Up to `jobs` compilers at once; each finishes in its own pump thread.
+  std::size_t started = 0, finished = 0;
+  const std::size_t limit = static_cast<std::size_t>(std::max(1, jobs));
+  while (finished < pending.size()) {
+    while (started < pending.size() && started - finished < limit) {
+      Job& job = pending[started++];
+      SpawnOptions options;
+      options.argv = job.argv;
+      options.cwd = job.cwd;
+      options.time_limit = k_compile_time_limit;
+      options.output_cap = 64 * 1024;
+      job.process = Process::spawn(options);
+    }
+    finish(pending[finished++]);
+  }
+  for (auto& job : pending) builds.add(std::move(job.result));
+  return builds;
+}
+
+namespace {
+
+// FNV-1a: stable across runs and library versions, unlike std::hash.
+struct Fnv {
+  std::uint64_t value = 1469598103934665603ULL;
+  void add(const std::string& bytes) {
+    for (unsigned char c : bytes) {
+      value ^= c;
+      value *= 1099511628211ULL;
+    }
+    value ^= 0xff;
+    value *= 1099511628211ULL;
+  }
+};
+
+std::string read_file(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string reference_key(const LabSpec& lab) {
+  Fnv h;
+  h.add(LABGRADE_VERSION);
+  std::string compiler = find_in_path(lab.compiler);
+  struct stat st {};
+  if (::stat(compiler.c_str(), &st) == 0) h.add(fmt::format("{}:{}:{}", compiler, st.st_size, st.st_mtime));
+  for (const auto& f : lab.flags) h.add(f);
+  for (const auto& f : lab.libs) h.add(f);
+  for (const auto& v : lab.variants) {
+    h.add(v.name);
+    for (const auto& f : v.flags) h.add(f);
+  }
+  for (const auto& p : lab.programs) {
+    h.add(p.name);
+    for (const auto& s : p.sources) {
+      h.add(s);
+      h.add(read_file(lab.reference_dir / s));
+    }
+  }
+  const fs::path include_dir = lab.dir() / "include";
+  if (fs::is_directory(include_dir)) {
+    for (const auto& entry : fs::directory_iterator(include_dir)) {
+      h.add(entry.path().filename().string());
+      h.add(read_file(entry.path()));
+    }
+  }
+  return fmt::format("{:016x}", h.value);
+}
+
+}  // namespace
+
+fs::path default_cache_dir() {
+  if (const char* dir = std::getenv("LABGRADE_CACHE_DIR"); dir != nullptr && *dir != '\0') return dir;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
+    return fs::path(xdg) / "labgrade";
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    return fs::path(home) / ".cache" / "labgrade";
+  }
+  return fs::temp_directory_path() / "labgrade-cache";
+}
+
+Builds build_reference(const LabSpec& lab, const fs::path& cache_dir, int jobs) {
+  if (!fs::is_directory(lab.reference_dir)) {
+    throw GraderError(fmt::format("reference implementation not found: {}", lab.reference_dir.string()));
+  }
+  const fs::path lab_cache = cache_dir / lab.name;
+  const fs::path final_dir = lab_cache / reference_key(lab);
+  auto collect = [&](const fs::path& dir) {
+    Builds builds;
+    for (const auto& variant : lab.variants) {
+      for (const auto& program : lab.programs) {
+        BuildResult r{program.name, variant.name, true, dir / variant.name / program.name, "", "", ""};
+        builds.add(std::move(r));
+      }
+    }
+    return builds;
+  };
+  if (fs::is_directory(final_dir)) return collect(final_dir);
+
+  // Build next to the cache entry, then rename: concurrent runs never see
+  // half a cache entry, and the loser of a race just drops its copy.
+  fs::create_directories(lab_cache);
+  TempDir staging(".building-", lab_cache);
+  Builds built = build_programs(lab, lab.reference_dir, staging.path(), jobs);
+  for (const auto& [key, result] : built.all()) {
+    if (!result.ok) {
+      throw GraderError(fmt::format("the reference {} ({}) does not compile: {}", result.program,
+                                    result.variant, result.summary));
+    }
+  }
+  std::error_code ec;
+  fs::rename(staging.path(), final_dir, ec);
+  if (ec && !fs::is_directory(final_dir)) {
+    throw GraderError(fmt::format("cannot store the reference build in {}: {}", final_dir.string(), ec.message()));
+  }
+  return collect(final_dir);
+}
+
+}  // namespace labgrade

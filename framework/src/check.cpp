@@ -1,0 +1,305 @@
+#include "labgrade/check.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <exception>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "labgrade/error.hpp"
+
+namespace labgrade {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t k_output_excerpt = 300;
+
+std::string excerpt(const std::string& text) {
+  std::string q = c_literal(text, k_output_excerpt);
+  return text.empty() ? "nothing" : q;
+}
+
+bool has_line(const std::string& text, const std::string& line) {
+  std::stringstream in(text);
+  std::string l;
+  while (std::getline(in, l)) {
+    if (!l.empty() && l.back() == '\r') l.pop_back();
+    if (l == line) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string c_literal(const std::string& bytes, std::size_t max) {
+  std::string out = "\"";
+  for (std::size_t i = 0; i < bytes.size() && i < max; ++i) {
+    unsigned char c = static_cast<unsigned char>(bytes[i]);
+    switch (c) {
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      case '\0': out += "\\0"; break;
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      default:
+        if (c < 0x20 || c >= 0x7f) out += fmt::format("\\x{:02x}", c);
+        else out += static_cast<char>(c);
+    }
+  }
+  out += "\"";
+  if (bytes.size() > max) out += fmt::format(" (and {} more bytes)", bytes.size() - max);
+  return out;
+}
+
+std::optional<Failure>& current_failure() {
+  static std::optional<Failure> failure;
+  return failure;
+}
+
+void fail_check(Failure failure) {
+  if (!current_failure()) current_failure() = std::move(failure);
+  throw CheckFailed();
+}
+
+GradingContext*& GradingContext::current() {
+  static GradingContext* context = nullptr;
+  return context;
+}
+
+static GradingContext& context() {
+  GradingContext* c = GradingContext::current();
+  if (c == nullptr) throw GraderError("a check ran without a grading context (run it through labgrade)");
+  return *c;
+}
+
+std::string Program::who() const {
+  switch (m_role) {
+    case Role::student: return "your " + m_name;
+    case Role::peer:
+    case Role::reference: return "the reference " + m_name;
+  }
+  return m_name;
+}
+
+// ---- Verdict -------------------------------------------------------------
+
+Verdict::Verdict(std::optional<Failure> failure)
+    : m_failure(std::move(failure)), m_uncaught(std::uncaught_exceptions()) {}
+
+Verdict::~Verdict() noexcept(false) {
+  if (m_failure && std::uncaught_exceptions() == m_uncaught) fail_check(std::move(*m_failure));
+}
+
+Verdict& Verdict::hint(const std::string& text) {
+  if (m_failure && m_failure->hint.empty()) m_failure->hint = text;
+  return *this;
+}
+
+RunVerdict& RunVerdict::exits(int status) { also([&] { return m_run.check_exits(status); }); return *this; }
+RunVerdict& RunVerdict::fails() { also([&] { return m_run.check_fails(); }); return *this; }
+RunVerdict& RunVerdict::within(std::chrono::duration<double> limit) {
+  also([&] { return m_run.check_within(limit); });
+  return *this;
+}
+RunVerdict& RunVerdict::stdout_has_line(const std::string& line) {
+  also([&] { return m_run.check_stdout_line(line); });
+  return *this;
+}
+RunVerdict& RunVerdict::stdout_has(const std::string& text) {
+  also([&] { return m_run.check_stdout_has(text); });
+  return *this;
+}
+RunVerdict& RunVerdict::stderr_not_empty() { also([&] { return m_run.check_stderr_not_empty(); }); return *this; }
+
+// ---- Run -----------------------------------------------------------------
+
+Failure Run::failure(std::string expected, std::string got) const {
+  Failure f{std::move(expected), std::move(got), "", m_program.role() == Role::reference};
+  if (f.grader_error) f.hint = "the reference program failed while setting up the check";
+  return f;
+}
+
+// How it ended, with what it said on stderr (students need both).
+std::string Run::ending_with_output() {
+  const ProcessResult& r = wait();
+  std::string text = fmt::format("{} {}", m_program.who(), r.describe());
+  std::string err = m_process->stderr_text();
+  if (!err.empty()) text += "; its stderr: " + excerpt(err);
+  return text;
+}
+
+std::optional<Failure> Run::check_exits(int status) {
+  if (wait().exited_with(status)) return std::nullopt;
+  return failure(fmt::format("{} to exit with status {}", m_program.who(), status), ending_with_output());
+}
+
+std::optional<Failure> Run::check_fails() {
+  const ProcessResult& r = wait();
+  if (r.ending == ProcessResult::Ending::exited && r.exit_status != 0) return std::nullopt;
+  return failure(fmt::format("{} to exit with a non-zero status", m_program.who()), ending_with_output());
+}
+
+std::optional<Failure> Run::check_within(std::chrono::duration<double> limit) {
+  const ProcessResult& r = wait();
+  if (r.ending != ProcessResult::Ending::timed_out && r.wall_seconds <= limit.count()) return std::nullopt;
+  return failure(fmt::format("{} to finish within {:g} s", m_program.who(), limit.count()),
+                 r.ending == ProcessResult::Ending::timed_out ? r.describe()
+                                                             : fmt::format("it took {:.2f} s", r.wall_seconds));
+}
+
+std::optional<Failure> Run::check_stdout_line(const std::string& line) {
+  wait();
+  std::string out = m_process->stdout_text();
+  if (has_line(out, line)) return std::nullopt;
+  return failure(fmt::format("{} to print the line {}", m_program.who(), c_literal(line)),
+                 fmt::format("its stdout: {}", excerpt(out)));
+}
+
+std::optional<Failure> Run::check_stdout_has(const std::string& text) {
+  wait();
+  std::string out = m_process->stdout_text();
+  if (out.find(text) != std::string::npos) return std::nullopt;
+  return failure(fmt::format("{} to print {}", m_program.who(), c_literal(text)),
+                 fmt::format("its stdout: {}", excerpt(out)));
+}
+
+std::optional<Failure> Run::check_stderr_not_empty() {
+  wait();
+  if (!m_process->stderr_text().empty()) return std::nullopt;
+  return failure(fmt::format("{} to print an error message on stderr", m_program.who()),
+                 fmt::format("nothing on stderr; its stdout: {}", excerpt(m_process->stdout_text())));
+}
+
+// ---- CheckWorld ----------------------------------------------------------
+
+Run CheckWorld::run(Program program) {
+  GradingContext& ctx = context();
+  const bool is_student = program.role() == Role::student;
+  const BuildResult& build = (is_student ? ctx.student : ctx.reference).get(program.name(), program.m_variant);
+  if (!build.ok) {
+    fail_check(Failure{fmt::format("{} to compile", program.who()), build.summary,
+                       "fix the compile errors first: every check that runs this program needs it", false});
+  }
+  SpawnOptions options;
+  options.argv = {build.executable.string()};
+  options.argv.insert(options.argv.end(), program.m_args.begin(), program.m_args.end());
+  options.stdin_bytes = program.m_stdin;
+  const Limits& limits = ctx.lab.limits;
+  options.time_limit = program.m_time_limit.value_or(limits.time_limit);
+  options.output_cap = static_cast<std::size_t>(limits.output_kb) * 1024;
+  options.limits.cpu_seconds = limits.cpu_seconds;
+  options.limits.address_space_mb = limits.memory_mb;
+  options.limits.file_size_mb = limits.file_size_mb;
+  options.limits.open_files = limits.open_files;
+  options.limits.processes = limits.processes;
+  return Run(std::move(program), m_world->spawn(std::move(options)));
+}
+
+fs::path CheckWorld::shm_path(const std::string& name) const {
+  std::string bare = name;
+  while (!bare.empty() && bare.front() == '/') bare.erase(0, 1);
+  return m_world->shm_dir() / bare;
+}
+
+std::string CheckWorld::shm_listing() const {
+  std::vector<std::string> entries;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(m_world->shm_dir(), ec)) {
+    std::error_code size_ec;
+    auto size = fs::file_size(entry.path(), size_ec);
+    entries.push_back(fmt::format("{} ({} bytes)", entry.path().filename().string(), size_ec ? 0 : size));
+  }
+  if (ec) throw SyscallError("opendir", m_world->shm_dir().string(), ec.value());
+  std::sort(entries.begin(), entries.end());
+  if (entries.empty()) return "nothing";
+  std::string out;
+  for (const auto& e : entries) out += (out.empty() ? "" : ", ") + e;
+  return out;
+}
+
+Verdict CheckWorld::expect_shm_empty() {
+  std::string listing = shm_listing();
+  if (listing == "nothing") return Verdict(std::nullopt);
+  return Verdict(Failure{"/dev/shm to be empty", listing, "", false});
+}
+
+ShmVerdict CheckWorld::expect_shm_object(const std::string& name) {
+  if (fs::exists(shm_path(name))) return ShmVerdict(*this, name, std::nullopt);
+  return ShmVerdict(*this, name,
+                    Failure{fmt::format("/dev/shm/{} to exist", name), "/dev/shm holds " + shm_listing(), "", false});
+}
+
+ShmVerdict& ShmVerdict::size(std::uintmax_t bytes) {
+  also([&]() -> std::optional<Failure> {
+    std::error_code ec;
+    auto actual = fs::file_size(m_world.shm_path(m_name), ec);
+    if (!ec && actual == bytes) return std::nullopt;
+    return Failure{fmt::format("/dev/shm/{} to be {} bytes", m_name, bytes),
+                   ec ? "it is gone" : fmt::format("{} bytes", actual), "", false};
+  });
+  return *this;
+}
+
+ShmVerdict& ShmVerdict::owner_can_read_write() {
+  also([&]() -> std::optional<Failure> {
+    struct stat st {};
+    if (::stat(m_world.shm_path(m_name).c_str(), &st) != 0) {
+      return Failure{fmt::format("/dev/shm/{} to exist", m_name), "it is gone", "", false};
+    }
+    if ((st.st_mode & 0600) == 0600) return std::nullopt;
+    return Failure{fmt::format("/dev/shm/{} to be readable and writable by its owner (mode 0600 at least)", m_name),
+                   fmt::format("mode {:04o}", st.st_mode & 07777), "", false};
+  });
+  return *this;
+}
+
+ShmVerdict& ShmVerdict::starts_with(const std::string& bytes) {
+  also([&]() -> std::optional<Failure> {
+    std::ifstream in(m_world.shm_path(m_name), std::ios::binary);
+    std::string head(bytes.size(), '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
+    if (head == bytes) return std::nullopt;
+    return Failure{fmt::format("/dev/shm/{} to start with {}", m_name, c_literal(bytes)),
+                   fmt::format("it starts with {}", c_literal(head)), "", false};
+  });
+  return *this;
+}
+
+// ---- LabCheck ------------------------------------------------------------
+
+const LabSpec& LabCheck::lab() const { return context().lab; }
+
+CheckWorld LabCheck::new_world() {
+  GradingContext& ctx = context();
+  WorldOptions options;
+  options.shm_mb = ctx.lab.limits.shm_mb;
+  options.shm_names = ctx.lab.shm_names;
+  options.scratch_parent = ctx.scratch;
+  return CheckWorld(std::make_unique<World>(options));
+}
+
+void LabCheck::expect_builds(const std::string& program, const std::string& variant) {
+  const BuildResult& build = context().student.get(program, variant);
+  if (build.ok) return;
+  std::string what = variant == "default" ? program : fmt::format("{} ({})", program, variant);
+  fail_check(Failure{fmt::format("{} to compile", what), build.summary,
+                     "read the compiler's first error: it names the file and line", false});
+}
+
+std::string LabCheck::nonce_hex(std::size_t digits) {
+  static std::random_device device;
+  std::uniform_int_distribution<int> hex(0, 15);
+  std::string out;
+  for (std::size_t i = 0; i < digits; ++i) out += "0123456789abcdef"[hex(device)];
+  return out;
+}
+
+}  // namespace labgrade

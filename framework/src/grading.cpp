@@ -1,0 +1,248 @@
+#include "labgrade/grading.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "labgrade/builder.hpp"
+#include "labgrade/check.hpp"
+#include "labgrade/error.hpp"
+#include "labgrade/process.hpp"
+#include "labgrade/temp_dir.hpp"
+#include "labgrade/world.hpp"
+
+namespace labgrade {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// The lab's [[checks]] and the compiled suite must name the same tests: an
+// instructor's typo is an error with its position, not a silently skipped check.
+void verify_checks_exist(const LabSpec& lab) {
+  auto tests = registered_checks(lab.suite);
+  if (tests.empty()) {
+    throw LabSpecError(lab.file.string(), 1, 1, "lab.suite",
+                       fmt::format("no grader suite \"{}\" is compiled into this labgrade", lab.suite));
+  }
+  std::set<std::string> known(tests.begin(), tests.end());
+  for (std::size_t i = 0; i < lab.checks.size(); ++i) {
+    if (known.count(lab.checks[i].test) == 0) {
+      throw LabSpecError(lab.file.string(), lab.checks[i].line, 1, fmt::format("checks[{}].test", i),
+                         fmt::format("no check \"{}\" in the grader suite {}", lab.checks[i].test, lab.suite));
+    }
+  }
+  for (const auto& test : tests) {
+    if (lab.check(test) == nullptr) {
+      throw LabSpecError(lab.file.string(), 1, 1, "checks",
+                         fmt::format("the grader suite {} has a check {} that lab.toml does not list", lab.suite, test));
+    }
+  }
+}
+
+json builds_to_json(const Builds& builds) {
+  json out = json::array();
+  for (const auto& [key, b] : builds.all()) {
+    out.push_back({{"program", b.program}, {"variant", b.variant}, {"ok", b.ok},
+                   {"executable", b.executable.string()}, {"summary", b.summary}});
+  }
+  return out;
+}
+
+Builds builds_from_json(const json& j) {
+  Builds builds;
+  for (const auto& b : j) {
+    BuildResult r;
+    r.program = b.at("program").get<std::string>();
+    r.variant = b.at("variant").get<std::string>();
+    r.ok = b.at("ok").get<bool>();
+    r.executable = b.at("executable").get<std::string>();
+    r.summary = b.at("summary").get<std::string>();
+    builds.add(std::move(r));
+  }
+  return builds;
+}
+
+CheckResult grader_error_result(const CheckSpec& spec, const std::string& what) {
+  CheckResult r;
+  r.test = spec.test;
+  r.title = spec.title;
+  r.status = CheckResult::Status::grader_error;
+  r.max_score = spec.points;
+  r.got = what;
+  r.visibility = spec.visibility;
+  r.tags = spec.tags;
+  return r;
+}
+
+std::map<std::string, CheckResult> read_results(const fs::path& file) {
+  std::map<std::string, CheckResult> out;
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    try {
+      CheckResult r = check_result_from_json(json::parse(line));
+      out[r.test] = r;
+    } catch (const std::exception&) {
+      // A line cut by a crash of the runner: that check is reported as lost.
+    }
+  }
+  return out;
+}
+
+// The runner's listener: turns each finished test into one CheckResult line.
+class ResultWriter : public ::testing::EmptyTestEventListener {
+ public:
+  ResultWriter(const LabSpec& lab, const fs::path& file) : m_lab(lab), m_out(file, std::ios::app) {}
+
+  void OnTestStart(const ::testing::TestInfo&) override {
+    current_failure().reset();
+    m_start = std::chrono::steady_clock::now();
+  }
+
+  void OnTestPartResult(const ::testing::TestPartResult& part) override {
+    if (part.failed() && !current_failure()) {
+      // Not a CheckFailed: an exception of the grader or a stray gtest assertion.
+      m_unexpected += (m_unexpected.empty() ? "" : "\n") + std::string(part.summary());
+    }
+  }
+
+  void OnTestEnd(const ::testing::TestInfo& info) override {
+    const CheckSpec* spec = m_lab.check(info.name());
+    if (spec == nullptr) return;
+    CheckResult r;
+    r.test = spec->test;
+    r.title = spec->title;
+    r.max_score = spec->points;
+    r.visibility = spec->visibility;
+    r.tags = spec->tags;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+    const auto& failure = current_failure();
+    if (!m_unexpected.empty()) {
+      r.status = CheckResult::Status::grader_error;
+      r.got = m_unexpected;
+    } else if (failure) {
+      r.status = failure->grader_error ? CheckResult::Status::grader_error : CheckResult::Status::failed;
+      r.expected = failure->expected;
+      r.got = failure->got;
+      r.hint = failure->hint.empty() ? spec->hint : failure->hint;
+    } else if (info.result()->Passed()) {
+      r.status = CheckResult::Status::passed;
+      r.score = spec->points;
+    } else {
+      r.status = CheckResult::Status::grader_error;
+      r.got = "the check failed without saying why";
+    }
+    m_unexpected.clear();
+    current_failure().reset();
+    m_out << to_json(r).dump(-1, ' ', false, json::error_handler_t::replace) << '\n' << std::flush;
+  }
+
+ private:
+  const LabSpec& m_lab;
+  std::ofstream m_out;
+  std::string m_unexpected;
+  std::chrono::steady_clock::time_point m_start;
+};
+
+}  // namespace
+
+std::vector<std::string> registered_checks(const std::string& suite) {
+  std::vector<std::string> names;
+  auto* unit = ::testing::UnitTest::GetInstance();
+  for (int i = 0; i < unit->total_test_suite_count(); ++i) {
+    const auto* s = unit->GetTestSuite(i);
+    if (suite != s->name()) continue;
+    for (int j = 0; j < s->total_test_count(); ++j) names.push_back(s->GetTestInfo(j)->name());
+  }
+  return names;
+}
+
+Report grade_submission(const LabSpec& lab, const fs::path& submission, const GradeOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  if (!fs::is_directory(submission)) {
+    throw UsageError(fmt::format("{}: no such submission directory", submission.string()));
+  }
+  verify_checks_exist(lab);
+  const int jobs = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const Isolation isolation = detect_isolation();
+
+  TempDir scratch("labgrade-");
+  Builds student = build_programs(lab, submission, scratch.path() / "build", jobs);
+  Builds reference = build_reference(lab, options.cache_dir.empty() ? default_cache_dir() : options.cache_dir, jobs);
+
+  const fs::path results = scratch.path() / "results.jsonl";
+  const fs::path context_file = scratch.path() / "context.json";
+  json context = {{"lab_toml", lab.file.string()}, {"scratch", scratch.path().string()},
+                  {"results", results.string()},   {"student", builds_to_json(student)},
+                  {"reference", builds_to_json(reference)}};
+  std::ofstream(context_file) << context.dump();
+
+  double budget = 10.0;
+  for (const auto& c : lab.checks) budget += c.timeout;
+  SpawnOptions runner;
+  runner.argv = options.runner;
+  runner.argv.push_back(context_file.string());
+  runner.time_limit = budget;
+  auto process = Process::spawn(runner);
+  const ProcessResult& ended = process->wait();
+
+  Report report;
+  report.lab = lab.name;
+  report.title = lab.title;
+  report.submission = fs::absolute(submission).lexically_normal().string();
+  report.isolation = to_string(isolation);
+  report.isolation_note = isolation_fallback_reason();
+  auto found = read_results(results);
+  std::string runner_problem;
+  if (!ended.exited_with(0)) {
+    runner_problem = fmt::format("the check runner {}", ended.describe());
+    std::string err = process->stderr_text();
+    if (!err.empty()) runner_problem += ": " + err.substr(0, 500);
+  }
+  for (const auto& spec : lab.checks) {
+    auto it = found.find(spec.test);
+    if (it != found.end()) {
+      report.checks.push_back(it->second);
+    } else {
+      report.checks.push_back(grader_error_result(
+          spec, runner_problem.empty() ? "the check did not run" : runner_problem + " before this check ended"));
+    }
+  }
+  report.execution_time = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+int run_checks_main(const fs::path& context_file) {
+  std::ifstream in(context_file);
+  json context = json::parse(in);
+  GradingContext ctx{load_lab_spec(context.at("lab_toml").get<std::string>()),
+                     builds_from_json(context.at("student")), builds_from_json(context.at("reference")),
+                     context.at("scratch").get<std::string>()};
+  GradingContext::current() = &ctx;
+
+  std::string filter = "--gtest_filter=" + ctx.lab.suite + ".*";
+  int argc = 2;
+  char arg0[] = "labgrade-checks";
+  char* argv[] = {arg0, filter.data(), nullptr};
+  ::testing::InitGoogleTest(&argc, argv);
+  auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
+  delete listeners.Release(listeners.default_result_printer());
+  listeners.Append(new ResultWriter(ctx.lab, context.at("results").get<std::string>()));
+  int failures = RUN_ALL_TESTS();  // the verdicts are in the results file
+  (void)failures;
+  GradingContext::current() = nullptr;
+  return 0;
+}
+
+}  // namespace labgrade

@@ -1,0 +1,460 @@
+#include "labgrade/process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "labgrade/error.hpp"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+namespace labgrade {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Everything the child needs, prepared before fork: after fork in a
+// multithreaded process only async-signal-safe calls are allowed.
+struct ChildPlan {
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+  const char* cwd = nullptr;
+  int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1, error_fd = -1;
+  std::vector<std::pair<int, rlim_t>> rlimits;
+  bool kill_with_grader = true;
+};
+
+// The child's error report: which step failed and its errno.
+struct ChildError {
+  int step;
+  int err;
+};
+enum ChildStep { k_step_dup = 1, k_step_chdir, k_step_rlimit, k_step_exec, k_step_setns, k_step_clone };
+
+const char* step_name(int step) {
+  switch (step) {
+    case k_step_dup: return "dup2";
+    case k_step_chdir: return "chdir";
+    case k_step_rlimit: return "setrlimit";
+    case k_step_exec: return "execve";
+    case k_step_setns: return "setns";
+    case k_step_clone: return "clone";
+    default: return "child set-up";
+  }
+}
+
+[[noreturn]] void child_fail(int fd, int step) {
+  ChildError e{step, errno};
+  ssize_t ignored = ::write(fd, &e, sizeof e);
+  (void)ignored;
+  ::_exit(127);
+}
+
+[[noreturn]] void exec_child(const ChildPlan& plan) {
+  sigset_t all;
+  ::sigemptyset(&all);
+  ::sigprocmask(SIG_SETMASK, &all, nullptr);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
+  }
+  ::setsid();  // its own session: no controlling terminal, one group to kill
+  if (plan.kill_with_grader) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::dup2(plan.stdin_fd, 0) < 0 || ::dup2(plan.stdout_fd, 1) < 0 || ::dup2(plan.stderr_fd, 2) < 0) {
+    child_fail(plan.error_fd, k_step_dup);
+  }
+  if (plan.cwd != nullptr && ::chdir(plan.cwd) != 0) child_fail(plan.error_fd, k_step_chdir);
+  ::umask(022);
+  for (const auto& [resource, value] : plan.rlimits) {
+    struct rlimit limit {value, value};
+    if (::setrlimit(resource, &limit) != 0) child_fail(plan.error_fd, k_step_rlimit);
+  }
+  ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+  ::execve(plan.argv[0], plan.argv.data(), plan.envp.data());
+  child_fail(plan.error_fd, k_step_exec);
+}
+
+// In the world: enter its namespaces, then create the program with
+// CLONE_PARENT so that the grader is its parent (it can wait4 it, with rusage)
+// while it lives in the world's pid namespace. Reports the program's pid.
+[[noreturn]] void enter_world_and_exec(const ChildPlan& plan, int pidfd, int flags, int report_fd) {
+  if (::setns(pidfd, flags) != 0) child_fail(plan.error_fd, k_step_setns);
+  long pid = ::syscall(SYS_clone, CLONE_PARENT, nullptr, nullptr, nullptr, nullptr);
+  if (pid < 0) child_fail(plan.error_fd, k_step_clone);
+  if (pid == 0) exec_child(plan);
+  pid_t reported = static_cast<pid_t>(pid);
+  ssize_t ignored = ::write(report_fd, &reported, sizeof reported);
+  (void)ignored;
+  ::_exit(0);
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+void set_nonblocking(int fd) {
+  int flags = ::fcntl(fd, F_GETFL);
+  ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+std::vector<std::pair<int, rlim_t>> rlimits_of(const ResourceLimits& l) {
+  std::vector<std::pair<int, rlim_t>> out;
+  constexpr rlim_t k_mb = 1024 * 1024;
+  if (l.cpu_seconds > 0) out.emplace_back(RLIMIT_CPU, static_cast<rlim_t>(l.cpu_seconds));
+  if (l.address_space_mb > 0) out.emplace_back(RLIMIT_AS, static_cast<rlim_t>(l.address_space_mb) * k_mb);
+  if (l.file_size_mb > 0) out.emplace_back(RLIMIT_FSIZE, static_cast<rlim_t>(l.file_size_mb) * k_mb);
+  if (l.open_files > 0) out.emplace_back(RLIMIT_NOFILE, static_cast<rlim_t>(l.open_files));
+  if (l.processes > 0) out.emplace_back(RLIMIT_NPROC, static_cast<rlim_t>(l.processes));
+  out.emplace_back(RLIMIT_CORE, 0);
+  return out;
+}
+
+void append_capped(Captured& c, const char* data, std::size_t n, std::size_t cap) {
+  c.total += n;
+  if (c.bytes.size() < cap) c.bytes.append(data, std::min(n, cap - c.bytes.size()));
+}
+
+}  // namespace
+
+std::string signal_name(int sig) {
+  const char* abbrev = ::sigabbrev_np(sig);
+  return abbrev != nullptr ? fmt::format("SIG{}", abbrev) : fmt::format("signal {}", sig);
+}
+
+std::string ProcessResult::describe() const {
+  switch (ending) {
+    case Ending::exited:
+      return fmt::format("exited with status {}", exit_status);
+    case Ending::signaled: {
+      const char* what = ::sigdescr_np(signal);
+      std::string text = fmt::format("killed by {}", signal_name(signal));
+      if (what != nullptr) text += fmt::format(" ({})", what);
+      if (signal == SIGXCPU) text += ": CPU time limit exceeded";
+      if (signal == SIGXFSZ) text += ": file size limit exceeded";
+      return text;
+    }
+    case Ending::timed_out:
+      return fmt::format("timed out after {:g} s", time_limit);
+  }
+  return "ended";
+}
+
+std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
+  if (options.argv.empty()) throw GraderError("Process::spawn: empty argv");
+  std::shared_ptr<Process> self(new Process());
+  self->m_name = std::filesystem::path(options.argv[0]).filename().string();
+  self->m_output_cap = options.output_cap;
+  self->m_time_limit = options.time_limit;
+
+  // Pipes: the child's ends are plain fds (dup2'd to 0/1/2), ours are O_CLOEXEC.
+  Pipe in = Pipe::create(), out = Pipe::create(), err = Pipe::create(), errors = Pipe::create();
+  Pipe wake = Pipe::create();
+  Pipe report = Pipe::create();
+  UniqueFd dev_null;
+  if (!options.stdin_bytes && !options.interactive_stdin) {
+    dev_null.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!dev_null) throw SyscallError("open", "\"/dev/null\", O_RDONLY", errno);
+  }
+
+  std::vector<std::string> argv = options.argv;
+  std::vector<std::string> env = options.env;
+  std::string cwd = options.cwd.string();
+  ChildPlan plan;
+  plan.argv = c_strings(argv);
+  if (options.env.empty()) {
+    for (char** e = environ; *e != nullptr; ++e) plan.envp.push_back(*e);
+    plan.envp.push_back(nullptr);
+  } else {
+    plan.envp = c_strings(env);
+  }
+  plan.cwd = cwd.empty() ? nullptr : cwd.c_str();
+  plan.stdin_fd = dev_null ? dev_null.get() : in.read.get();
+  plan.stdout_fd = out.write.get();
+  plan.stderr_fd = err.write.get();
+  plan.error_fd = errors.write.get();
+  plan.rlimits = rlimits_of(options.limits);
+  plan.kill_with_grader = options.kill_with_grader;
+
+  self->m_start = Clock::now();
+  pid_t child = ::fork();
+  if (child < 0) throw SyscallError("fork", "", errno);
+  if (child == 0) {
+    if (options.join_pidfd >= 0) enter_world_and_exec(plan, options.join_pidfd, options.join_flags, report.write.get());
+    exec_child(plan);
+  }
+  errors.write.reset();
+  report.write.reset();
+  in.read.reset();
+  out.write.reset();
+  err.write.reset();
+
+  pid_t program = child;
+  if (options.join_pidfd >= 0) {
+    pid_t reported = -1;
+    ssize_t n = ::read(report.read.get(), &reported, sizeof reported);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    program = n == static_cast<ssize_t>(sizeof reported) ? reported : -1;
+  }
+  ChildError failure{};
+  ssize_t n = ::read(errors.read.get(), &failure, sizeof failure);
+  if (n == static_cast<ssize_t>(sizeof failure) || program < 0) {
+    if (program > 0) ::waitpid(program, nullptr, 0);
+    else if (options.join_pidfd < 0) ::waitpid(child, nullptr, 0);
+    throw SyscallError(step_name(failure.step), fmt::format("\"{}\"", options.argv[0]), failure.err);
+  }
+  self->m_pid = program;
+
+  self->m_pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, program, 0)));
+  if (!self->m_pidfd) {
+    int e = errno;
+    ::kill(program, SIGKILL);
+    ::waitpid(program, nullptr, 0);
+    throw SyscallError("pidfd_open", std::to_string(program), e);
+  }
+  if (!dev_null) self->m_stdin = std::move(in.write);
+  if (options.stdin_bytes) {
+    self->m_stdin_pending = *options.stdin_bytes;
+    self->m_stdin_close_requested = true;
+  }
+  self->m_stdout = std::move(out.read);
+  self->m_stderr = std::move(err.read);
+  self->m_wake_read = std::move(wake.read);
+  self->m_wake_write = std::move(wake.write);
+  for (int fd : {self->m_stdin.get(), self->m_stdout.get(), self->m_stderr.get(), self->m_wake_read.get()}) {
+    if (fd >= 0) set_nonblocking(fd);
+  }
+  self->m_pump = std::thread([raw = self.get()] { raw->pump(); });
+  return self;
+}
+
+// The pump: one poll loop per process over stdin, stdout, stderr, the wake
+// pipe and the pidfd, until the process has been reaped.
+void Process::pump() {
+  const auto deadline = m_start + std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(m_time_limit));
+  char buffer[65536];
+  bool exited = false;
+  while (!exited) {
+    std::unique_lock lock(m_mutex);
+    if (m_stdin && m_stdin_pending.empty() && m_stdin_close_requested) m_stdin.reset();
+    bool want_write = m_stdin && !m_stdin_pending.empty();
+    lock.unlock();
+
+    pollfd fds[5];
+    nfds_t count = 0;
+    auto add = [&](int fd, short events) {
+      fds[count] = pollfd{fd, events, 0};
+      return count++;
+    };
+    nfds_t i_pid = add(m_pidfd.get(), POLLIN);
+    nfds_t i_wake = add(m_wake_read.get(), POLLIN);
+    nfds_t i_out = m_stdout ? add(m_stdout.get(), POLLIN) : ~nfds_t{0};
+    nfds_t i_err = m_stderr ? add(m_stderr.get(), POLLIN) : ~nfds_t{0};
+    nfds_t i_in = want_write ? add(m_stdin.get(), POLLOUT) : ~nfds_t{0};
+
+    int timeout_ms = -1;
+    if (!m_timed_out) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      timeout_ms = static_cast<int>(std::max<long long>(0, left + 1));
+    }
+    int ready = ::poll(fds, count, timeout_ms);
+    if (ready < 0 && errno != EINTR) break;
+
+    if (!m_timed_out && Clock::now() >= deadline) {
+      m_timed_out = true;
+      std::lock_guard guard(m_mutex);
+      kill_group_locked();
+    }
+    if (ready <= 0) continue;
+    if (fds[i_wake].revents & POLLIN) {
+      while (::read(m_wake_read.get(), buffer, sizeof buffer) > 0) {
+      }
+    }
+    auto drain = [&](UniqueFd& fd, Captured& into) {
+      for (;;) {
+        ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+        if (n > 0) {
+          std::lock_guard guard(m_mutex);
+          append_capped(into, buffer, static_cast<std::size_t>(n), m_output_cap);
+          m_changed.notify_all();
+          continue;
+        }
+        if (n == 0) fd.reset();
+        return;
+      }
+    };
+    if (i_out != ~nfds_t{0} && fds[i_out].revents) drain(m_stdout, m_out);
+    if (i_err != ~nfds_t{0} && fds[i_err].revents) drain(m_stderr, m_err);
+    if (i_in != ~nfds_t{0} && fds[i_in].revents) {
+      lock.lock();
+      ssize_t n = ::write(m_stdin.get(), m_stdin_pending.data(), m_stdin_pending.size());
+      if (n > 0) m_stdin_pending.erase(0, static_cast<std::size_t>(n));
+      else if (n < 0 && errno != EAGAIN) {  // EPIPE: the program closed its stdin
+        m_stdin_pending.clear();
+        m_stdin.reset();
+      }
+      lock.unlock();
+    }
+    if (fds[i_pid].revents & POLLIN) {
+      // Everything it wrote before exiting is in the pipes now; descendants
+      // still holding them are the world's business, not this result's.
+      if (m_stdout) drain(m_stdout, m_out);
+      if (m_stderr) drain(m_stderr, m_err);
+      int status = 0;
+      struct rusage usage {};
+      std::lock_guard guard(m_mutex);  // reaped under the lock: signal() never hits a recycled pid
+      if (::wait4(m_pid, &status, 0, &usage) == m_pid) {
+        finish_locked(status, usage);
+        exited = true;
+      }
+    }
+  }
+  std::lock_guard guard(m_mutex);
+  if (!m_result) {  // poll failed: should never happen; end the program rather than hang
+    ::kill(m_pid, SIGKILL);
+    int status = 0;
+    struct rusage usage {};
+    ::wait4(m_pid, &status, 0, &usage);
+    finish_locked(status, usage);
+  }
+  m_stdin.reset();
+  m_stdout.reset();
+  m_stderr.reset();
+}
+
+void Process::finish_locked(int status, const ::rusage& usage) {
+  ProcessResult r;
+  r.time_limit = m_time_limit;
+  r.wall_seconds = std::chrono::duration<double>(Clock::now() - m_start).count();
+  r.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                  static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  r.max_rss_kb = usage.ru_maxrss;
+  if (WIFEXITED(status)) {
+    r.ending = ProcessResult::Ending::exited;
+    r.exit_status = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    r.ending = ProcessResult::Ending::signaled;
+    r.signal = WTERMSIG(status);
+  }
+  if (m_timed_out) r.ending = ProcessResult::Ending::timed_out;
+  m_result = r;
+  m_changed.notify_all();
+}
+
+Process::~Process() {
+  if (m_pump.joinable()) {
+    kill();
+    m_pump.join();
+  }
+}
+
+const ProcessResult& Process::wait() {
+  std::unique_lock lock(m_mutex);
+  m_changed.wait(lock, [&] { return m_result.has_value(); });
+  return *m_result;
+}
+
+bool Process::wait_for(std::chrono::duration<double> timeout) {
+  std::unique_lock lock(m_mutex);
+  return m_changed.wait_for(lock, timeout, [&] { return m_result.has_value(); });
+}
+
+bool Process::finished() const {
+  std::lock_guard guard(m_mutex);
+  return m_result.has_value();
+}
+
+void Process::signal(int sig) {
+  std::lock_guard guard(m_mutex);
+  if (!m_result) ::syscall(SYS_pidfd_send_signal, m_pidfd.get(), sig, nullptr, 0);
+}
+
+// The program is its own session and group leader (setsid), and not reaped
+// yet, so its group id cannot have been recycled.
+void Process::kill_group_locked() {
+  if (m_result) return;
+  ::kill(-m_pid, SIGCONT);
+  ::kill(-m_pid, SIGKILL);
+  ::syscall(SYS_pidfd_send_signal, m_pidfd.get(), SIGKILL, nullptr, 0);
+}
+
+void Process::kill() {
+  {
+    std::lock_guard guard(m_mutex);
+    kill_group_locked();
+  }
+  wait();
+}
+
+void Process::write_stdin(const std::string& bytes) {
+  {
+    std::lock_guard guard(m_mutex);
+    m_stdin_pending += bytes;
+  }
+  ssize_t ignored = ::write(m_wake_write.get(), "w", 1);
+  (void)ignored;
+}
+
+void Process::close_stdin() {
+  {
+    std::lock_guard guard(m_mutex);
+    m_stdin_close_requested = true;
+  }
+  ssize_t ignored = ::write(m_wake_write.get(), "c", 1);
+  (void)ignored;
+}
+
+std::string Process::stdout_text() const {
+  std::lock_guard guard(m_mutex);
+  return m_out.bytes;
+}
+
+std::string Process::stderr_text() const {
+  std::lock_guard guard(m_mutex);
+  return m_err.bytes;
+}
+
+Captured Process::stdout_captured() const {
+  std::lock_guard guard(m_mutex);
+  return m_out;
+}
+
+Captured Process::stderr_captured() const {
+  std::lock_guard guard(m_mutex);
+  return m_err;
+}
+
+bool Process::wait_for_stdout(const std::function<bool(const std::string&)>& ready,
+                              std::chrono::duration<double> timeout) {
+  std::unique_lock lock(m_mutex);
+  return m_changed.wait_for(lock, timeout, [&] { return ready(m_out.bytes) || m_result.has_value(); }) &&
+         ready(m_out.bytes);
+}
+
+Pipe Pipe::create() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw SyscallError("pipe2", "O_CLOEXEC", errno);
+  return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+}  // namespace labgrade

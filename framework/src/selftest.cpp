@@ -1,0 +1,150 @@
+#include "labgrade/selftest.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "labgrade/error.hpp"
+#include "labgrade/temp_dir.hpp"
+
+namespace labgrade {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Mutant {
+  std::string name;
+  fs::path dir;
+  std::string description;
+  std::vector<std::string> fails;
+};
+
+Mutant read_mutant(const LabSpec& lab, const fs::path& dir) {
+  const fs::path file = dir / "mutant.toml";
+  const std::string where = file.string();
+  toml::table table;
+  try {
+    table = toml::parse_file(where);
+  } catch (const toml::parse_error& e) {
+    throw LabSpecError(where, static_cast<long>(e.source().begin.line),
+                       static_cast<long>(e.source().begin.column), "", std::string(e.description()));
+  }
+  Mutant m{dir.filename().string(), dir, "", {}};
+  for (auto&& [key, node] : table) {
+    const long line = static_cast<long>(node.source().begin.line);
+    const long column = static_cast<long>(node.source().begin.column);
+    if (key == "description") {
+      if (!node.is_string()) throw LabSpecError(where, line, column, "description", "expected a string");
+      m.description = node.as_string()->get();
+    } else if (key == "fails") {
+      if (!node.is_array()) throw LabSpecError(where, line, column, "fails", "expected an array of check names");
+      for (const toml::node& item : *node.as_array()) {
+        const long item_line = static_cast<long>(item.source().begin.line);
+        const long item_column = static_cast<long>(item.source().begin.column);
+        if (!item.is_string()) throw LabSpecError(where, item_line, item_column, "fails", "expected a check name");
+        std::string test = item.as_string()->get();
+        if (lab.check(test) == nullptr) {
+          throw LabSpecError(where, item_line, item_column, "fails", fmt::format("no check \"{}\" in lab.toml", test));
+        }
+        m.fails.push_back(test);
+      }
+    } else {
+      throw LabSpecError(where, line, column, std::string(key.str()), "unknown key");
+    }
+  }
+  if (m.fails.empty()) throw LabSpecError(where, 1, 1, "fails", "missing: name the checks this mutant must fail");
+  return m;
+}
+
+std::vector<Mutant> find_mutants(const LabSpec& lab) {
+  std::vector<Mutant> mutants;
+  const fs::path root = lab.dir() / "mutants";
+  if (!fs::is_directory(root)) return mutants;
+  for (const auto& entry : fs::directory_iterator(root)) {
+    if (fs::is_regular_file(entry.path() / "mutant.toml")) mutants.push_back(read_mutant(lab, entry.path()));
+  }
+  std::sort(mutants.begin(), mutants.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return mutants;
+}
+
+// The reference's files, then the mutant's own on top.
+void assemble(const LabSpec& lab, const Mutant& mutant, const fs::path& into) {
+  for (const fs::path& from : {lab.reference_dir, mutant.dir}) {
+    for (const auto& entry : fs::directory_iterator(from)) {
+      if (!entry.is_regular_file() || entry.path().filename() == "mutant.toml") continue;
+      fs::copy_file(entry.path(), into / entry.path().filename(), fs::copy_options::overwrite_existing);
+    }
+  }
+}
+
+}  // namespace
+
+bool SelftestResult::ok() const {
+  if (reference.has_grader_error() || reference.score() < reference.max_score()) return false;
+  for (const auto& c : reference.checks) {
+    if (c.status != CheckResult::Status::passed) return false;
+  }
+  for (const auto& m : mutants) {
+    if (!m.ok()) return false;
+  }
+  return unproven.empty();
+}
+
+SelftestResult selftest_lab(const LabSpec& lab, const GradeOptions& options) {
+  SelftestResult result;
+  result.lab = lab.name;
+  auto mutants = find_mutants(lab);
+  result.reference = grade_submission(lab, lab.reference_dir, options);
+  std::set<std::string> caught;
+  for (const auto& mutant : mutants) {
+    TempDir submission("labgrade-mutant-");
+    assemble(lab, mutant, submission.path());
+    Report report = grade_submission(lab, submission.path(), options);
+    MutantOutcome outcome{mutant.name, mutant.description, mutant.fails, {}, {}, {}};
+    for (const auto& c : report.checks) {
+      if (c.status == CheckResult::Status::failed) {
+        outcome.failed.push_back(c.test);
+        caught.insert(c.test);
+      } else if (c.status == CheckResult::Status::grader_error) {
+        outcome.grader_errors.push_back(c.test + ": " + c.got);
+      }
+    }
+    for (const auto& test : mutant.fails) {
+      if (std::find(outcome.failed.begin(), outcome.failed.end(), test) == outcome.failed.end()) {
+        outcome.not_caught.push_back(test);
+      }
+    }
+    result.mutants.push_back(std::move(outcome));
+  }
+  for (const auto& c : lab.checks) {
+    if (caught.count(c.test) == 0) result.unproven.push_back(c.test);
+  }
+  return result;
+}
+
+std::string format_selftest(const SelftestResult& r) {
+  std::string out = fmt::format("selftest {}\n", r.lab);
+  bool reference_ok = !r.reference.has_grader_error() && r.reference.passed();
+  for (const auto& c : r.reference.checks) reference_ok = reference_ok && c.status == CheckResult::Status::passed;
+  out += fmt::format("  {} reference: {:g}/{:g}\n", reference_ok ? "ok  " : "FAIL", r.reference.score(),
+                     r.reference.max_score());
+  for (const auto& c : r.reference.checks) {
+    if (c.status != CheckResult::Status::passed) out += fmt::format("         {}: {}\n", c.test, c.output());
+  }
+  for (const auto& m : r.mutants) {
+    std::string failed;
+    for (const auto& t : m.failed) failed += (failed.empty() ? "" : ", ") + t;
+    out += fmt::format("  {} mutant {}: {}\n         failed: {}\n", m.ok() ? "ok  " : "FAIL", m.name,
+                       m.description, failed.empty() ? "nothing" : failed);
+    for (const auto& t : m.not_caught) out += fmt::format("         NOT CAUGHT: {} passed\n", t);
+    for (const auto& e : m.grader_errors) out += fmt::format("         GRADER ERROR: {}\n", e);
+  }
+  for (const auto& t : r.unproven) out += fmt::format("  FAIL check {} is failed by no mutant\n", t);
+  out += fmt::format("{} {}\n", r.ok() ? "proved" : "NOT PROVED", r.lab);
+  return out;
+}
+
+}  // namespace labgrade

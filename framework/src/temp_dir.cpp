@@ -1,0 +1,36 @@
+#include "labgrade/temp_dir.hpp"
+
+#include <cstdlib>
+#include <system_error>
+#include <vector>
+
+#include "labgrade/error.hpp"
+
+namespace labgrade {
+
+namespace fs = std::filesystem;
+
+TempDir::TempDir(const std::string& prefix, const fs::path& parent) {
+  fs::path base = parent;
+  if (base.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    base = (tmp != nullptr && *tmp != '\0') ? fs::path(tmp) : fs::path("/tmp");
+  }
+  std::string pattern = (base / (prefix + "XXXXXX")).string();
+  std::vector<char> buffer(pattern.begin(), pattern.end());
+  buffer.push_back('\0');
+  if (::mkdtemp(buffer.data()) == nullptr) throw SyscallError("mkdtemp", pattern, errno);
+  m_path = buffer.data();
+}
+
+TempDir::TempDir(TempDir&& other) noexcept : m_path(std::move(other.m_path)) {
+  other.m_path.clear();
+}
+
+TempDir::~TempDir() {
+  if (m_path.empty()) return;
+  std::error_code ignored;
+  fs::remove_all(m_path, ignored);
+}
+
+}  // namespace labgrade

@@ -1,0 +1,366 @@
+#include "labgrade/world.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "labgrade/error.hpp"
+
+namespace labgrade {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int k_world_flags = CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS;
+
+// What the init tells the grader when its set-up is done: 0, or the step
+// that failed and its errno.
+struct InitStatus {
+  int step = 0;
+  int err = 0;
+};
+
+constexpr std::array<const char*, 5> k_devices = {"null", "zero", "full", "random", "urandom"};
+
+// Everything the init needs, prepared before clone (no allocation after it).
+struct InitPlan {
+  int control_fd = -1;  // read end: EOF ends the world
+  int status_fd = -1;   // write end: the InitStatus
+  int sync_fd = -1;     // read end: the grader has written the id maps (user ns)
+  std::string shm_options;
+  std::array<std::string, k_devices.size()> device_targets;
+};
+
+enum InitStep { k_init_sync = 1, k_init_private, k_init_dev, k_init_devices, k_init_shm, k_init_mqueue, k_init_proc };
+
+const char* init_step_name(int step) {
+  switch (step) {
+    case k_init_sync: return "waiting for the id maps";
+    case k_init_private: return "mount(/, MS_REC|MS_PRIVATE)";
+    case k_init_dev: return "mount(tmpfs, /dev)";
+    case k_init_devices: return "mount(bind, /dev/null...)";
+    case k_init_shm: return "mount(tmpfs, /dev/shm)";
+    case k_init_mqueue: return "mount(mqueue, /dev/mqueue)";
+    case k_init_proc: return "mount(proc, /proc)";
+    default: return "world init";
+  }
+}
+
+[[noreturn]] void init_fail(const InitPlan& plan, int step) {
+  InitStatus status{step, errno};
+  ssize_t ignored = ::write(plan.status_fd, &status, sizeof status);
+  (void)ignored;
+  ::_exit(1);
+}
+
+// Closes every inherited descriptor but `keep` (the grader's other pipes
+// must not stay open in the world: their readers would never see EOF).
+void keep_only_fds(std::array<int, 3> keep) {
+  std::sort(keep.begin(), keep.end());
+  unsigned int from = 0;
+  for (int fd : keep) {
+    if (fd < 0) continue;
+    if (static_cast<unsigned int>(fd) > from) ::syscall(SYS_close_range, from, static_cast<unsigned int>(fd) - 1, 0U);
+    from = static_cast<unsigned int>(fd) + 1;
+  }
+  ::syscall(SYS_close_range, from, ~0U, 0U);
+}
+
+// "/proc/self/fd/<fd>/<name>" without allocating (we are after clone).
+void format_fd_path(char (&out)[64], int fd, const char* name) {
+  const char prefix[] = "/proc/self/fd/";
+  std::size_t n = 0;
+  for (const char* p = prefix; *p != '\0'; ++p) out[n++] = *p;
+  char digits[12];
+  std::size_t d = 0;
+  do {
+    digits[d++] = static_cast<char>('0' + fd % 10);
+    fd /= 10;
+  } while (fd > 0);
+  while (d > 0) out[n++] = digits[--d];
+  out[n++] = '/';
+  for (const char* p = name; *p != '\0' && n < sizeof out - 1; ++p) out[n++] = *p;
+  out[n] = '\0';
+}
+
+// pid 1 of the world. Only async-signal-safe calls from here on.
+[[noreturn]] void init_main(const InitPlan& plan) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  keep_only_fds({plan.control_fd, plan.status_fd, plan.sync_fd});
+  if (plan.sync_fd >= 0) {
+    char byte;
+    if (::read(plan.sync_fd, &byte, 1) != 1) init_fail(plan, k_init_sync);
+  }
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) init_fail(plan, k_init_private);
+  // The host's /dev as this namespace sees it (a bind source must be a mount
+  // of the caller's own namespace), then a private tmpfs over it.
+  int old_dev = ::open("/dev", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (old_dev < 0) init_fail(plan, k_init_dev);
+  if (::mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=1m,mode=755") != 0) {
+    init_fail(plan, k_init_dev);
+  }
+  for (std::size_t i = 0; i < k_devices.size(); ++i) {
+    char source[64];
+    format_fd_path(source, old_dev, k_devices[i]);
+    int fd = ::open(plan.device_targets[i].c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0666);
+    if (fd >= 0) ::close(fd);
+    if (::mount(source, plan.device_targets[i].c_str(), nullptr, MS_BIND, nullptr) != 0) {
+      init_fail(plan, k_init_devices);
+    }
+  }
+  ::close(old_dev);
+  ::symlink("/proc/self/fd", "/dev/fd");
+  ::symlink("/proc/self/fd/0", "/dev/stdin");
+  ::symlink("/proc/self/fd/1", "/dev/stdout");
+  ::symlink("/proc/self/fd/2", "/dev/stderr");
+  ::mkdir("/dev/shm", 01777);
+  if (::mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, plan.shm_options.c_str()) != 0) {
+    init_fail(plan, k_init_shm);
+  }
+  ::mkdir("/dev/mqueue", 01777);
+  if (::mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+    init_fail(plan, k_init_mqueue);
+  }
+  if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+    init_fail(plan, k_init_proc);
+  }
+
+  sigset_t chld;
+  ::sigemptyset(&chld);
+  ::sigaddset(&chld, SIGCHLD);
+  ::sigprocmask(SIG_BLOCK, &chld, nullptr);
+  int sfd = ::signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+
+  InitStatus ok{};
+  if (::write(plan.status_fd, &ok, sizeof ok) != sizeof ok) ::_exit(1);
+  ::close(plan.status_fd);
+
+  // Reap the orphans the world's programs leave, until the grader lets go.
+  for (;;) {
+    pollfd fds[2] = {{plan.control_fd, POLLIN, 0}, {sfd, POLLIN, 0}};
+    if (::poll(fds, sfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR) break;
+    if (sfd >= 0 && (fds[1].revents & POLLIN)) {
+      signalfd_siginfo info;
+      while (::read(sfd, &info, sizeof info) > 0) {
+      }
+      while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+      }
+    }
+    if (fds[0].revents != 0) {
+      char byte;
+      if (::read(plan.control_fd, &byte, 1) <= 0) break;
+    }
+  }
+  ::kill(-1, SIGCONT);  // stopped processes die only once they run
+  ::kill(-1, SIGKILL);
+  ::_exit(0);
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  UniqueFd fd{::open(path.c_str(), O_WRONLY | O_CLOEXEC)};
+  if (!fd) throw SyscallError("open", fmt::format("\"{}\", O_WRONLY", path), errno);
+  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    throw SyscallError("write", fmt::format("\"{}\", \"{}\"", path, text), errno);
+  }
+}
+
+std::once_flag g_detect_once;
+Isolation g_detected = Isolation::none;
+std::string g_fallback_reason;
+
+void become_subreaper_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { ::prctl(PR_SET_CHILD_SUBREAPER, 1); });
+}
+
+// Children of this process that no Process handle owns: daemons of a world
+// without isolation, reparented to us because we are a subreaper.
+std::vector<pid_t> children_of_self() {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& task : fs::directory_iterator("/proc/self/task", ec)) {
+    std::ifstream in(task.path() / "children");
+    pid_t pid;
+    while (in >> pid) out.push_back(pid);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string to_string(Isolation isolation) {
+  switch (isolation) {
+    case Isolation::namespaces: return "namespaces";
+    case Isolation::user_namespaces: return "user namespaces";
+    case Isolation::none: return "off";
+  }
+  return "?";
+}
+
+Isolation detect_isolation() {
+  std::call_once(g_detect_once, [] {
+    const char* forced = std::getenv("LABGRADE_ISOLATION");
+    if (forced != nullptr && std::string(forced) == "off") {
+      g_detected = Isolation::none;
+      g_fallback_reason = "LABGRADE_ISOLATION=off";
+      return;
+    }
+    g_detected = ::geteuid() == 0 ? Isolation::namespaces : Isolation::user_namespaces;
+    try {
+      World probe(WorldOptions{.shm_mb = 1}, g_detected);
+    } catch (const std::exception& e) {
+      g_fallback_reason = e.what();
+      g_detected = Isolation::none;
+    }
+  });
+  return g_detected;
+}
+
+std::string isolation_fallback_reason() {
+  detect_isolation();
+  return g_fallback_reason;
+}
+
+World::World(const WorldOptions& options) : World(options, detect_isolation()) {}
+
+World::World(const WorldOptions& options, Isolation isolation)
+    : m_isolation(isolation), m_workdir("labgrade-world-", options.scratch_parent),
+      m_shm_names(options.shm_names) {
+  if (m_isolation == Isolation::none) {
+    // One world at a time on the host: fixed names would collide.
+    m_host_lock.reset(::open("/tmp/labgrade-isolation-off.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0666));
+    if (!m_host_lock) throw SyscallError("open", "\"/tmp/labgrade-isolation-off.lock\", O_CREAT", errno);
+    if (::flock(m_host_lock.get(), LOCK_EX) != 0) throw SyscallError("flock", "LOCK_EX", errno);
+    become_subreaper_once();
+    for (const auto& name : m_shm_names) ::shm_unlink(name.c_str());
+    return;
+  }
+  start_init(options);
+}
+
+// The world's set-up as a list of steps, in the order the kernel needs them:
+// clone into new namespaces → (user ns: id maps) → the init's mounts → ready.
+void World::start_init(const WorldOptions& options) {
+  const bool user_ns = m_isolation == Isolation::user_namespaces;
+  Pipe control = Pipe::create(), status = Pipe::create(), sync = Pipe::create();
+
+  InitPlan plan;
+  plan.control_fd = control.read.get();
+  plan.status_fd = status.write.get();
+  plan.sync_fd = user_ns ? sync.read.get() : -1;
+  plan.shm_options = fmt::format("size={}m,mode=1777", options.shm_mb);
+  for (std::size_t i = 0; i < k_devices.size(); ++i) {
+    plan.device_targets[i] = fmt::format("/dev/{}", k_devices[i]);
+  }
+
+  int flags = k_world_flags | (user_ns ? CLONE_NEWUSER : 0);
+  uid_t uid = ::geteuid();
+  gid_t gid = ::getegid();
+  long pid = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+  if (pid < 0) throw SyscallError("clone", "CLONE_NEWIPC|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWNET|CLONE_NEWUTS" + std::string(user_ns ? "|CLONE_NEWUSER" : ""), errno);
+  if (pid == 0) init_main(plan);
+  m_init_pid = static_cast<pid_t>(pid);
+  status.write.reset();
+  control.read.reset();
+  m_control = std::move(control.write);
+  m_init_pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, m_init_pid, 0)));
+
+  try {
+    if (!m_init_pidfd) throw SyscallError("pidfd_open", std::to_string(m_init_pid), errno);
+    if (user_ns) {
+      std::string proc = fmt::format("/proc/{}", m_init_pid);
+      write_file(proc + "/setgroups", "deny");
+      write_file(proc + "/uid_map", fmt::format("0 {} 1", uid));
+      write_file(proc + "/gid_map", fmt::format("0 {} 1", gid));
+      if (::write(sync.write.get(), "g", 1) != 1) throw SyscallError("write", "sync pipe", errno);
+    }
+    InitStatus reply{};
+    ssize_t n = ::read(status.read.get(), &reply, sizeof reply);
+    if (n != sizeof reply) throw GraderError("the world's init died during set-up");
+    if (reply.step != 0) throw SyscallError(init_step_name(reply.step), "in the world's init", reply.err);
+  } catch (...) {
+    tear_down();
+    throw;
+  }
+}
+
+fs::path World::shm_dir() const {
+  if (m_isolation == Isolation::none) return "/dev/shm";
+  return fs::path(fmt::format("/proc/{}/root/dev/shm", m_init_pid));
+}
+
+fs::path World::mqueue_dir() const {
+  if (m_isolation == Isolation::none) return "/dev/mqueue";
+  return fs::path(fmt::format("/proc/{}/root/dev/mqueue", m_init_pid));
+}
+
+std::shared_ptr<Process> World::spawn(SpawnOptions options) {
+  if (m_torn_down) throw GraderError("World::spawn after tear_down");
+  if (options.cwd.empty()) options.cwd = workdir();
+  if (options.env.empty()) {
+    options.env = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", "HOME=" + workdir().string(),
+                   "TMPDIR=" + workdir().string()};
+  }
+  if (m_isolation != Isolation::none) {
+    options.join_pidfd = m_init_pidfd.get();
+    options.join_flags = k_world_flags | (m_isolation == Isolation::user_namespaces ? CLONE_NEWUSER : 0);
+  }
+  auto process = Process::spawn(options);
+  m_processes.push_back(process);
+  return process;
+}
+
+// Teardown as a list of steps: tell the init to end the world (it kills
+// every process in the namespace) → reap our own programs (the init's exit
+// waits for them) → reap the init. Without isolation: kill our programs'
+// groups and every daemon that came back to us, then remove the lab's names.
+void World::tear_down() noexcept {
+  if (m_torn_down) return;
+  m_torn_down = true;
+  m_control.reset();
+  for (auto& process : m_processes) process->kill();
+  if (m_init_pid > 0) {
+    int status = 0;
+    while (::waitpid(m_init_pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    m_init_pid = -1;
+  }
+  if (m_isolation == Isolation::none) {
+    for (int round = 0; round < 100; ++round) {
+      auto orphans = children_of_self();
+      if (orphans.empty()) break;
+      for (pid_t pid : orphans) {
+        ::kill(pid, SIGCONT);
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+      }
+    }
+    for (const auto& name : m_shm_names) ::shm_unlink(name.c_str());
+  }
+  m_processes.clear();
+}
+
+World::~World() { tear_down(); }
+
+}  // namespace labgrade
