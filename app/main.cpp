@@ -61,7 +61,7 @@ int cmd_check(const fs::path& labs_dir, const std::string& lab_name, const std::
   Report report = grade_submission(lab, dir, GradeOptions{});
   std::string text;
   if (format == "json") {
-    text = format_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    text = format_json(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   } else {
     const bool colour = output_file.empty() && ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
     text = format_text(report, TextStyle{colour});

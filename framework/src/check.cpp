@@ -199,6 +199,7 @@ Run CheckWorld::run(Program program) {
   options.limits.file_size_mb = limits.file_size_mb;
   options.limits.open_files = limits.open_files;
   options.limits.processes = limits.processes;
+  m_last_program = program.who();
   return Run(std::move(program), m_world->spawn(std::move(options)));
 }
 
@@ -224,16 +225,21 @@ std::string CheckWorld::shm_listing() const {
   return out;
 }
 
+std::string CheckWorld::after_last_run() const {
+  return m_last_program.empty() ? "" : " after " + m_last_program + " ran";
+}
+
 Verdict CheckWorld::expect_shm_empty() {
   std::string listing = shm_listing();
   if (listing == "nothing") return Verdict(std::nullopt);
-  return Verdict(Failure{"/dev/shm to be empty", listing, "", false});
+  return Verdict(Failure{"/dev/shm to be empty" + after_last_run(), listing, "", false});
 }
 
 ShmVerdict CheckWorld::expect_shm_object(const std::string& name) {
   if (fs::exists(shm_path(name))) return ShmVerdict(*this, name, std::nullopt);
   return ShmVerdict(*this, name,
-                    Failure{fmt::format("/dev/shm/{} to exist", name), "/dev/shm holds " + shm_listing(), "", false});
+                    Failure{fmt::format("/dev/shm/{} to exist{}", name, after_last_run()),
+                            "/dev/shm holds " + shm_listing(), "", false});
 }
 
 ShmVerdict& ShmVerdict::size(std::uintmax_t bytes) {

@@ -1,5 +1,6 @@
 #include "labgrade/reporters.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -35,6 +36,8 @@ std::string format_text(const Report& report, const TextStyle& style) {
   }
   out += "\n";
   int failed = 0, grader_errors = 0;
+  std::size_t width = 20;
+  for (const auto& c : report.checks) width = std::max(width, c.title.size());
   for (const auto& c : report.checks) {
     const char* mark = "PASS";
     const char* colour = "32";
@@ -48,7 +51,7 @@ std::string format_text(const Report& report, const TextStyle& style) {
       ++grader_errors;
     }
     std::string score = c.advisory() ? "advisory" : points(c.score) + "/" + points(c.max_score);
-    out += fmt::format("  {} {:<60} {:>8}\n", paint(colour, mark), c.title, score);
+    out += fmt::format("  {} {:<{}} {:>8}\n", paint(colour, mark), c.title, width, score);
     if (c.status == CheckResult::Status::passed) continue;
     if (c.status == CheckResult::Status::grader_error) {
       out += indent("the grader itself failed here, not your code; please report it", "         ", "         ");
@@ -69,10 +72,10 @@ std::string format_text(const Report& report, const TextStyle& style) {
   return out;
 }
 
-nlohmann::json format_json(const Report& report) {
-  nlohmann::json tests = nlohmann::json::array();
+nlohmann::ordered_json format_json(const Report& report) {
+  nlohmann::ordered_json tests = nlohmann::ordered_json::array();
   for (const auto& c : report.checks) {
-    tests.push_back({{"name", c.title},
+    tests.push_back(nlohmann::ordered_json{{"name", c.title},
                      {"score", c.score},
                      {"max_score", c.max_score},
                      {"status", c.status == CheckResult::Status::passed ? "passed" : "failed"},
@@ -80,7 +83,7 @@ nlohmann::json format_json(const Report& report) {
                      {"tags", c.tags},
                      {"visibility", c.visibility}});
   }
-  return {{"lab", report.lab},
+  return nlohmann::ordered_json{{"lab", report.lab},
           {"score", report.score()},
           {"max_score", report.max_score()},
           {"execution_time", std::round(report.execution_time * 1000) / 1000},

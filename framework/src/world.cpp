@@ -4,7 +4,8 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -17,6 +18,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -207,6 +209,23 @@ std::vector<pid_t> children_of_self() {
   return out;
 }
 
+// A machine-wide lock that leaves no file behind and dies with its holder:
+// an abstract unix socket name can be bound by one socket at a time.
+UniqueFd lock_host() {
+  UniqueFd fd{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+  if (!fd) throw SyscallError("socket", "AF_UNIX, SOCK_STREAM", errno);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  const char name[] = "labgrade-isolation-off";
+  std::memcpy(address.sun_path + 1, name, sizeof name - 1);
+  const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + sizeof name - 1);
+  while (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), length) != 0) {
+    if (errno != EADDRINUSE) throw SyscallError("bind", "@labgrade-isolation-off", errno);
+    ::poll(nullptr, 0, 5);  // another labgrade holds the host: wait for its world to end
+  }
+  return fd;
+}
+
 }  // namespace
 
 std::string to_string(Isolation isolation) {
@@ -249,9 +268,7 @@ World::World(const WorldOptions& options, Isolation isolation)
       m_shm_names(options.shm_names) {
   if (m_isolation == Isolation::none) {
     // One world at a time on the host: fixed names would collide.
-    m_host_lock.reset(::open("/tmp/labgrade-isolation-off.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0666));
-    if (!m_host_lock) throw SyscallError("open", "\"/tmp/labgrade-isolation-off.lock\", O_CREAT", errno);
-    if (::flock(m_host_lock.get(), LOCK_EX) != 0) throw SyscallError("flock", "LOCK_EX", errno);
+    m_host_lock = lock_host();
     become_subreaper_once();
     for (const auto& name : m_shm_names) ::shm_unlink(name.c_str());
     return;

@@ -205,7 +205,11 @@ class CheckWorld {
   World& world() { return *m_world; }
 
  private:
+  /// " after your shm_consumer exited": when the last program ran, for messages.
+  std::string after_last_run() const;
+
   std::unique_ptr<World> m_world;
+  std::string m_last_program;
 };
 
 /// Base of every lab's fixture: `class PosixShm : public labgrade::LabCheck {};`.

@@ -20,7 +20,7 @@ struct TextStyle {
 /// was expected, what happened and a hint; a summary line.
 std::string format_text(const Report& report, const TextStyle& style);
 
-/// The JSON of cli.md: {lab, score, max_score, execution_time, tests: [...]}.
-nlohmann::json format_json(const Report& report);
+/// The JSON of cli.md: {lab, score, max_score, execution_time, tests: [...]}, keys in that order.
+nlohmann::ordered_json format_json(const Report& report);
 
 }  // namespace labgrade

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs everything labgrade needs to build and test, from Debian 12's
+# packages. Idempotent: does nothing when all packages are present.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config   # the toolchain (gcc also compiles the students' C)
+  libgtest-dev                                   # GoogleTest: the checks and labgrade's own tests
+  libfmt-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
+  procps                                         # ps/pgrep, used by tests to prove nothing is left
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+if [[ $(id -u) -eq 0 ]]; then
+  run_as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+  run_as_root=(sudo)
+else
+  echo "setup.sh: these packages are missing: ${missing[*]}" >&2
+  echo "setup.sh: installing them needs root, and sudo is not available." >&2
+  echo "setup.sh: ask an administrator to run: apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "setup.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${run_as_root[@]}" apt-get update -qq
+"${run_as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
