@@ -1,0 +1,44 @@
+// The cost of one world: set-up and tear-down alone, and with one program
+// (/bin/true) run inside, averaged over N worlds. Prints milliseconds.
+//   build/bench/world_bench [N]
+#include <chrono>
+#include <cstdlib>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "labgrade/world.hpp"
+
+using namespace labgrade;
+using Clock = std::chrono::steady_clock;
+
+template <typename Body>
+double per_world_ms(int n, Body body) {
+  auto start = Clock::now();
+  for (int i = 0; i < n; ++i) body();
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count() / n;
+}
+
+int main(int argc, char** argv) {
+  const int n = argc > 1 ? std::atoi(argv[1]) : 200;
+  Isolation isolation = detect_isolation();
+  WorldOptions options{.shm_mb = 64};
+  per_world_ms(10, [&] { World w(options); });  // warm-up
+  double empty = per_world_ms(n, [&] { World w(options); });
+  double with_exec = per_world_ms(n, [&] {
+    World w(options);
+    SpawnOptions run;
+    run.argv = {"/bin/true"};
+    w.spawn(run)->wait();
+  });
+  double bare_exec = per_world_ms(n, [&] {
+    SpawnOptions run;
+    run.argv = {"/bin/true"};
+    Process::spawn(run)->wait();
+  });
+  fmt::print("isolation: {}\n", to_string(isolation));
+  fmt::print("world set-up + tear-down:              {:.3f} ms (mean of {})\n", empty, n);
+  fmt::print("world + one /bin/true run inside:      {:.3f} ms\n", with_exec);
+  fmt::print("one /bin/true run on the host (ours):  {:.3f} ms\n", bare_exec);
+  return 0;
+}
