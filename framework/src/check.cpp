@@ -1,5 +1,6 @@
 #include "labgrade/check.hpp"
 
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -122,7 +123,17 @@ RunVerdict& RunVerdict::stderr_not_empty() { also([&] { return m_run.check_stder
 
 Failure Run::failure(std::string expected, std::string got) const {
   Failure f{std::move(expected), std::move(got), "", m_program.role() == Role::reference};
-  if (f.grader_error) f.hint = "the reference program failed while setting up the check";
+  const ProcessResult& r = m_process->wait();
+  if (f.grader_error) {
+    f.hint = "the reference program failed while setting up the check";
+  } else if (m_program.role() == Role::student && r.ending == ProcessResult::Ending::timed_out) {
+    f.hint = fmt::format("it was still running after {:g} s: is it waiting for something that never comes "
+                         "(a blocking call, a loop whose condition never changes)?", r.time_limit);
+  } else if (m_program.role() == Role::student && r.ending == ProcessResult::Ending::signaled &&
+             r.signal != SIGKILL) {
+    f.hint = "it crashed: check the result of every call (shm_open, ftruncate, mmap) before using it; "
+             "gcc -g and gdb show where";
+  }
   return f;
 }
 
@@ -193,6 +204,9 @@ Run CheckWorld::run(Program program) {
   options.stdin_bytes = program.m_stdin;
   const Limits& limits = ctx.lab.limits;
   options.time_limit = program.m_time_limit.value_or(limits.time_limit);
+  const double left = std::chrono::duration<double>(ctx.deadline - std::chrono::steady_clock::now()).count();
+  if (left <= 0) throw GraderError("the check ran past its deadline (lab.toml: timeout) before starting " + program.who());
+  options.time_limit = std::min(options.time_limit, left);
   options.output_cap = static_cast<std::size_t>(limits.output_kb) * 1024;
   options.limits.cpu_seconds = limits.cpu_seconds;
   options.limits.address_space_mb = limits.memory_mb;

@@ -103,11 +103,15 @@ std::map<std::string, CheckResult> read_results(const fs::path& file) {
 // The runner's listener: turns each finished test into one CheckResult line.
 class ResultWriter : public ::testing::EmptyTestEventListener {
  public:
-  ResultWriter(const LabSpec& lab, const fs::path& file) : m_lab(lab), m_out(file, std::ios::app) {}
+  ResultWriter(GradingContext& context, const fs::path& file)
+      : m_lab(context.lab), m_context(context), m_out(file, std::ios::app) {}
 
-  void OnTestStart(const ::testing::TestInfo&) override {
+  void OnTestStart(const ::testing::TestInfo& info) override {
     current_failure().reset();
     m_start = std::chrono::steady_clock::now();
+    const CheckSpec* spec = m_lab.check(info.name());
+    m_context.deadline = m_start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                       std::chrono::duration<double>(spec ? spec->timeout : 30.0));
   }
 
   void OnTestPartResult(const ::testing::TestPartResult& part) override {
@@ -150,6 +154,7 @@ class ResultWriter : public ::testing::EmptyTestEventListener {
 
  private:
   const LabSpec& m_lab;
+  GradingContext& m_context;
   std::ofstream m_out;
   std::string m_unexpected;
   std::chrono::steady_clock::time_point m_start;
@@ -238,7 +243,7 @@ int run_checks_main(const fs::path& context_file) {
   ::testing::InitGoogleTest(&argc, argv);
   auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
   delete listeners.Release(listeners.default_result_printer());
-  listeners.Append(new ResultWriter(ctx.lab, context.at("results").get<std::string>()));
+  listeners.Append(new ResultWriter(ctx, context.at("results").get<std::string>()));
   int failures = RUN_ALL_TESTS();  // the verdicts are in the results file
   (void)failures;
   GradingContext::current() = nullptr;

@@ -64,6 +64,8 @@ struct GradingContext {
   Builds student;
   Builds reference;
   std::filesystem::path scratch;
+  /// The running check's deadline (lab.toml `timeout`), set by the runner.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   static GradingContext*& current();
 };
 
