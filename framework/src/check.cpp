@@ -92,14 +92,14 @@ std::string Program::who() const {
 // ---- Verdict -------------------------------------------------------------
 
 Verdict::Verdict(std::optional<Failure> failure)
-    : m_failure(std::move(failure)), m_uncaught(std::uncaught_exceptions()) {}
+    : m_failure(std::move(failure)), m_fresh(m_failure.has_value()), m_uncaught(std::uncaught_exceptions()) {}
 
 Verdict::~Verdict() noexcept(false) {
   if (m_failure && std::uncaught_exceptions() == m_uncaught) fail_check(std::move(*m_failure));
 }
 
 Verdict& Verdict::hint(const std::string& text) {
-  if (m_failure && m_failure->hint.empty()) m_failure->hint = text;
+  if (m_failure && m_fresh && !m_failure->grader_error) m_failure->hint = text;
   return *this;
 }
 

@@ -102,18 +102,26 @@ class Verdict {
   Verdict(const Verdict&) = delete;
   Verdict& operator=(const Verdict&) = delete;
   ~Verdict() noexcept(false);
-  /// Advice for the student if this verdict failed.
+  /// Advice for the student if the assertion just before failed (it replaces
+  /// the automatic advice for a hang or a crash, and the check's own hint).
   Verdict& hint(const std::string& text);
   bool ok() const { return !m_failure.has_value(); }
 
  protected:
+  // Runs the next assertion of the chain unless an earlier one failed.
   template <typename Check>
   void also(Check&& check) {
-    if (!m_failure) m_failure = check();
+    if (m_failure) {
+      m_fresh = false;
+      return;
+    }
+    m_failure = check();
+    m_fresh = m_failure.has_value();
   }
 
  private:
   std::optional<Failure> m_failure;
+  bool m_fresh;  // the failure comes from the assertion just before: a hint is about it
   int m_uncaught;
 };
 
