@@ -11,6 +11,7 @@
 
 #include "labgrade/error.hpp"
 #include "labgrade/process.hpp"
+#include "shim_sources.hpp"
 #include "labgrade/temp_dir.hpp"
 
 namespace labgrade {
@@ -55,6 +56,11 @@ std::string quote_command(const std::vector<std::string>& argv) {
   for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
   return out;
 }
+
+constexpr const char* k_clock_wraps =
+    "-Wl,--wrap=sleep,--wrap=usleep,--wrap=nanosleep,--wrap=clock_nanosleep,--wrap=shmdt";
+
+fs::path clock_shim_object(const std::string& compiler, const fs::path& cache_dir);
 
 struct Job {
   BuildResult result;
@@ -103,9 +109,11 @@ const BuildResult& Builds::get(const std::string& program, const std::string& va
   return it->second;
 }
 
-Builds build_programs(const LabSpec& lab, const fs::path& source_dir, const fs::path& out_dir, int jobs) {
+Builds build_programs(const LabSpec& lab, const fs::path& source_dir, const fs::path& out_dir, int jobs,
+                      const fs::path& cache_dir) {
   const std::string compiler = find_in_path(lab.compiler);
   const fs::path include_dir = lab.dir() / "include";
+  const fs::path clock_shim = lab.clock_control ? clock_shim_object(compiler, cache_dir) : fs::path();
   std::vector<Job> pending;
   Builds builds;
   for (const auto& variant : lab.variants) {
@@ -127,6 +135,10 @@ Builds build_programs(const LabSpec& lab, const fs::path& source_dir, const fs::
       if (fs::is_directory(include_dir)) job.argv.push_back("-I" + include_dir.string());
       job.argv.insert(job.argv.end(), {"-o", job.result.executable.string()});
       for (const auto& s : program.sources) job.argv.push_back(fs::path(s).filename().string());
+      if (!clock_shim.empty()) {
+        job.argv.push_back(clock_shim.string());
+        job.argv.push_back(k_clock_wraps);
+      }
       job.argv.insert(job.argv.end(), lab.libs.begin(), lab.libs.end());
       job.result.command = quote_command(job.argv);
       pending.push_back(std::move(job));
@@ -173,12 +185,45 @@ std::string read_file(const fs::path& file) {
   return s.str();
 }
 
+// Compiler identity for cache keys: its path, size and time.
+std::string compiler_identity(const std::string& compiler) {
+  struct stat st {};
+  if (::stat(compiler.c_str(), &st) != 0) return compiler;
+  return fmt::format("{}:{}:{}", compiler, st.st_size, st.st_mtime);
+}
+
+// The clock shim compiled once per shim text and compiler, like the reference.
+fs::path clock_shim_object(const std::string& compiler, const fs::path& cache_dir) {
+  Fnv h;
+  h.add(k_clock_shim_source);
+  h.add(compiler_identity(compiler));
+  const fs::path dir = cache_dir / "shims" / fmt::format("{:016x}", h.value);
+  const fs::path object = dir / "labgrade_clock.o";
+  if (fs::is_regular_file(object)) return object;
+  fs::create_directories(cache_dir / "shims");
+  TempDir staging(".building-", cache_dir / "shims");
+  std::ofstream(staging.path() / "labgrade_clock.c") << k_clock_shim_source;
+  SpawnOptions options;
+  options.argv = {compiler, "-std=gnu11", "-O2", "-c", "labgrade_clock.c", "-o", "labgrade_clock.o"};
+  options.cwd = staging.path();
+  options.time_limit = k_compile_time_limit;
+  auto gcc = Process::spawn(options);
+  if (!gcc->wait().exited_with(0)) {
+    throw GraderError("the clock shim does not compile: " + gcc->stderr_text());
+  }
+  std::error_code ec;
+  fs::rename(staging.path(), dir, ec);
+  if (ec && !fs::is_regular_file(object)) {
+    throw GraderError(fmt::format("cannot store the clock shim in {}: {}", dir.string(), ec.message()));
+  }
+  return object;
+}
+
 std::string reference_key(const LabSpec& lab) {
   Fnv h;
   h.add(LABGRADE_VERSION);
-  std::string compiler = find_in_path(lab.compiler);
-  struct stat st {};
-  if (::stat(compiler.c_str(), &st) == 0) h.add(fmt::format("{}:{}:{}", compiler, st.st_size, st.st_mtime));
+  h.add(compiler_identity(find_in_path(lab.compiler)));
+  h.add(lab.clock_control ? k_clock_shim_source : "");
   for (const auto& f : lab.flags) h.add(f);
   for (const auto& f : lab.libs) h.add(f);
   for (const auto& v : lab.variants) {
@@ -237,7 +282,7 @@ Builds build_reference(const LabSpec& lab, const fs::path& cache_dir, int jobs) 
   // half a cache entry, and the loser of a race just drops its copy.
   fs::create_directories(lab_cache);
   TempDir staging(".building-", lab_cache);
-  Builds built = build_programs(lab, lab.reference_dir, staging.path(), jobs);
+  Builds built = build_programs(lab, lab.reference_dir, staging.path(), jobs, cache_dir);
   for (const auto& [key, result] : built.all()) {
     if (!result.ok) {
       throw GraderError(fmt::format("the reference {} ({}) does not compile: {}", result.program,

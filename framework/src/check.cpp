@@ -1,6 +1,7 @@
 #include "labgrade/check.hpp"
 
 #include <signal.h>
+#include <sys/ipc.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -8,6 +9,9 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
+#include <tuple>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -26,12 +30,18 @@ std::string excerpt(const std::string& text) {
   return text.empty() ? "nothing" : q;
 }
 
+std::string trim_right(std::string s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+// Trailing blanks never decide a check: "1 2 3 4 5 " is the line "1 2 3 4 5".
 bool has_line(const std::string& text, const std::string& line) {
   std::stringstream in(text);
   std::string l;
+  const std::string wanted = trim_right(line);
   while (std::getline(in, l)) {
-    if (!l.empty() && l.back() == '\r') l.pop_back();
-    if (l == line) return true;
+    if (trim_right(l) == wanted) return true;
   }
   return false;
 }
@@ -118,6 +128,10 @@ RunVerdict& RunVerdict::stdout_has(const std::string& text) {
   return *this;
 }
 RunVerdict& RunVerdict::stderr_not_empty() { also([&] { return m_run.check_stderr_not_empty(); }); return *this; }
+RunVerdict& RunVerdict::called(const std::string& function) {
+  also([&] { return m_run.check_called(function); });
+  return *this;
+}
 
 // ---- Run -----------------------------------------------------------------
 
@@ -129,10 +143,6 @@ Failure Run::failure(std::string expected, std::string got) const {
   } else if (m_program.role() == Role::student && r.ending == ProcessResult::Ending::timed_out) {
     f.hint = fmt::format("it was still running after {:g} s: is it waiting for something that never comes "
                          "(a blocking call, a loop whose condition never changes)?", r.time_limit);
-  } else if (m_program.role() == Role::student && r.ending == ProcessResult::Ending::signaled &&
-             r.signal != SIGKILL) {
-    f.hint = "it crashed: check the result of every call (shm_open, ftruncate, mmap) before using it; "
-             "gcc -g and gdb show where";
   }
   return f;
 }
@@ -140,7 +150,8 @@ Failure Run::failure(std::string expected, std::string got) const {
 // How it ended, with what it said on stderr (students need both).
 std::string Run::ending_with_output() {
   const ProcessResult& r = wait();
-  std::string text = fmt::format("{} {}", m_program.who(), r.describe());
+  std::string text = fmt::format("{} {}{}", m_program.who(),
+                                 r.ending == ProcessResult::Ending::signaled ? "was " : "", r.describe());
   std::string err = m_process->stderr_text();
   if (!err.empty()) text += "; its stderr: " + excerpt(err);
   return text;
@@ -188,6 +199,27 @@ std::optional<Failure> Run::check_stderr_not_empty() {
                  fmt::format("nothing on stderr; its stdout: {}", excerpt(m_process->stdout_text())));
 }
 
+std::optional<Failure> Run::check_called(const std::string& function) {
+  wait();
+  if (!m_clock) throw GraderError("Run::called needs [clock] control = true in lab.toml");
+  if (m_clock->called(function)) return std::nullopt;
+  return failure(fmt::format("{} to call {}() before it exits", m_program.who(), function),
+                 fmt::format("it {} without calling {}()", wait().describe(), function));
+}
+
+std::optional<Failure> Run::check_sleeps() {
+  if (!m_clock) throw GraderError("Run::sleeps needs [clock] control = true in lab.toml");
+  if (m_clock->wait_for_sleep(*m_process, context().deadline)) return std::nullopt;
+  // It ended (or runs on, sleepless, until its time limit ends it).
+  return failure(fmt::format("{} to sleep (sleep, usleep or nanosleep) while it runs", m_program.who()),
+                 fmt::format("it ended without sleeping: {}", ending_with_output()));
+}
+
+void Run::wake() {
+  if (!m_clock) throw GraderError("Run::wake needs [clock] control = true in lab.toml");
+  m_clock->wake();
+}
+
 // ---- CheckWorld ----------------------------------------------------------
 
 Run CheckWorld::run(Program program) {
@@ -202,19 +234,28 @@ Run CheckWorld::run(Program program) {
   options.argv = {build.executable.string()};
   options.argv.insert(options.argv.end(), program.m_args.begin(), program.m_args.end());
   options.stdin_bytes = program.m_stdin;
+  options.interactive_stdin = program.m_interactive;
   const Limits& limits = ctx.lab.limits;
   options.time_limit = program.m_time_limit.value_or(limits.time_limit);
   const double left = std::chrono::duration<double>(ctx.deadline - std::chrono::steady_clock::now()).count();
   if (left <= 0) throw GraderError("the check ran past its deadline (lab.toml: timeout) before starting " + program.who());
   options.time_limit = std::min(options.time_limit, left);
-  options.output_cap = static_cast<std::size_t>(limits.output_kb) * 1024;
+  options.output_cap = program.m_output_cap.value_or(static_cast<std::size_t>(limits.output_kb) * 1024);
   options.limits.cpu_seconds = limits.cpu_seconds;
   options.limits.address_space_mb = limits.memory_mb;
   options.limits.file_size_mb = limits.file_size_mb;
   options.limits.open_files = limits.open_files;
   options.limits.processes = limits.processes;
+  std::shared_ptr<ClockChannel> clock;
+  UniqueFd program_end;
+  if (ctx.lab.clock_control) {
+    std::tie(clock, program_end) = ClockChannel::create();
+    options.pass_fds = {{program_end.get(), ClockChannel::k_program_fd}};
+    options.env = {ClockChannel::env_fd(), ClockChannel::env_scale(ctx.lab.clock_scale)};
+  }
   m_last_program = program.who();
-  return Run(std::move(program), m_world->spawn(std::move(options)));
+  auto process = m_world->spawn(std::move(options));
+  return Run(std::move(program), std::move(process), std::move(clock));
 }
 
 fs::path CheckWorld::shm_path(const std::string& name) const {
@@ -293,6 +334,103 @@ ShmVerdict& ShmVerdict::starts_with(const std::string& bytes) {
   return *this;
 }
 
+std::vector<SysvSegment> CheckWorld::sysv_segments() const { return labgrade::sysv_segments(*m_world); }
+
+long CheckWorld::ftok_key(const std::string& file, int project) const {
+  const fs::path path = m_world->workdir() / file;
+  key_t key = ::ftok(path.c_str(), project);
+  if (key == -1) throw SyscallError("ftok", fmt::format("\"{}\", {}", path.string(), project), errno);
+  return key;
+}
+
+static std::string describe_segments(const std::vector<SysvSegment>& segments) {
+  if (segments.empty()) return "no segment at all";
+  std::string out;
+  for (const auto& s : segments) {
+    out += fmt::format("{}key {:#x} ({} bytes, mode {:04o}{})", out.empty() ? "" : ", ", static_cast<unsigned long>(s.key) & 0xffffffffUL,
+                       s.size, s.mode, s.key == 0 ? ", removed but still attached" : "");
+  }
+  return out;
+}
+
+SysvVerdict CheckWorld::expect_sysv_segment(long key) {
+  auto segments = sysv_segments();
+  std::string what = fmt::format("the segment with key {:#x}", static_cast<unsigned long>(key) & 0xffffffffUL);
+  for (const auto& s : segments) {
+    if (s.key == key) return SysvVerdict(s, what, std::nullopt);
+  }
+  return SysvVerdict(std::nullopt, what,
+                     Failure{fmt::format("{} to exist{}", what, after_last_run()), describe_segments(segments), "", false});
+}
+
+Verdict CheckWorld::expect_no_sysv_segments() {
+  auto segments = sysv_segments();
+  if (segments.empty()) return Verdict(std::nullopt);
+  return Verdict(Failure{"no System V shared memory segment left" + after_last_run(), describe_segments(segments), "", false});
+}
+
+SysvVerdict& SysvVerdict::size(std::size_t bytes) {
+  also([&]() -> std::optional<Failure> {
+    if (m_segment->size == bytes) return std::nullopt;
+    return Failure{fmt::format("{} to be {} bytes", m_what, bytes), fmt::format("{} bytes", m_segment->size), "", false};
+  });
+  return *this;
+}
+
+SysvVerdict& SysvVerdict::mode(unsigned permissions) {
+  also([&]() -> std::optional<Failure> {
+    if (m_segment->mode == permissions) return std::nullopt;
+    return Failure{fmt::format("{} to have permissions {:04o}", m_what, permissions),
+                   fmt::format("permissions {:04o}", m_segment->mode), "", false};
+  });
+  return *this;
+}
+
+SysvVerdict& SysvVerdict::holds_ints(const std::vector<int>& values) {
+  also([&]() -> std::optional<Failure> {
+    std::vector<int> actual;
+    for (std::size_t i = 0; i < values.size() && (i + 1) * sizeof(int) <= m_segment->bytes.size(); ++i) {
+      int v = 0;
+      std::memcpy(&v, m_segment->bytes.data() + i * sizeof(int), sizeof v);
+      actual.push_back(v);
+    }
+    if (actual == values) return std::nullopt;
+    auto join = [](const std::vector<int>& xs) {
+      std::string out;
+      for (int x : xs) out += (out.empty() ? "" : " ") + std::to_string(x);
+      return out.empty() ? std::string("nothing") : out;
+    };
+    return Failure{fmt::format("{} to hold the ints {}", m_what, join(values)), "it holds " + join(actual), "", false};
+  });
+  return *this;
+}
+
+SysvVerdict& SysvVerdict::attached(unsigned long count) {
+  also([&]() -> std::optional<Failure> {
+    if (m_segment->nattch == count) return std::nullopt;
+    return Failure{fmt::format("{} to be attached by {} process{}", m_what, count, count == 1 ? "" : "es"),
+                   fmt::format("attached by {}", m_segment->nattch), "", false};
+  });
+  return *this;
+}
+
+std::optional<std::string> CheckWorld::read_shm(const std::string& name) const {
+  std::ifstream in(shm_path(name), std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+bool CheckWorld::wait_until(const std::function<bool()>& condition, std::chrono::duration<double> timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout);
+  for (;;) {
+    if (condition()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
 // ---- LabCheck ------------------------------------------------------------
 
 const LabSpec& LabCheck::lab() const { return context().lab; }
@@ -302,6 +440,7 @@ CheckWorld LabCheck::new_world() {
   WorldOptions options;
   options.shm_mb = ctx.lab.limits.shm_mb;
   options.shm_names = ctx.lab.shm_names;
+  options.files = ctx.lab.world_files;
   options.scratch_parent = ctx.scratch;
   return CheckWorld(std::make_unique<World>(options));
 }

@@ -182,9 +182,10 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
   const int jobs = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const Isolation isolation = detect_isolation();
 
+  const fs::path cache_dir = options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
   TempDir scratch("labgrade-");
-  Builds student = build_programs(lab, submission, scratch.path() / "build", jobs);
-  Builds reference = build_reference(lab, options.cache_dir.empty() ? default_cache_dir() : options.cache_dir, jobs);
+  Builds student = build_programs(lab, submission, scratch.path() / "build", jobs, cache_dir);
+  Builds reference = build_reference(lab, cache_dir, jobs);
 
   const fs::path results = scratch.path() / "results.jsonl";
   const fs::path context_file = scratch.path() / "context.json";

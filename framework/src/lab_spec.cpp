@@ -84,6 +84,13 @@ class TableReader {
     return out;
   }
 
+  std::optional<bool> boolean(const std::string& key) {
+    const toml::node* n = node(key);
+    if (n == nullptr) return std::nullopt;
+    if (!n->is_boolean()) fail(n->source(), key_name(key), "expected true or false");
+    return n->as_boolean()->get();
+  }
+
   const toml::table* table(const std::string& key) {
     const toml::node* n = node(key);
     if (n == nullptr) return nullptr;
@@ -202,6 +209,21 @@ void read_world(TableReader& root, LabSpec& lab, const std::string& file) {
   if (table == nullptr) return;
   TableReader reader(*table, "world", file);
   lab.shm_names = reader.strings("shm_names").value_or(std::vector<std::string>{});
+  lab.world_files = reader.strings("files").value_or(std::vector<std::string>{});
+  for (const auto& name : lab.world_files) {
+    if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
+      reader.fail(reader.node("files")->source(), "world.files", "\"" + name + "\" is not a plain file name");
+    }
+  }
+  reader.reject_unknown_keys();
+}
+
+void read_clock(TableReader& root, LabSpec& lab, const std::string& file) {
+  const toml::table* table = root.table("clock");
+  if (table == nullptr) return;
+  TableReader reader(*table, "clock", file);
+  lab.clock_control = reader.boolean("control").value_or(false);
+  lab.clock_scale = reader.number("scale", 0.0).value_or(lab.clock_scale);
   reader.reject_unknown_keys();
 }
 
@@ -277,6 +299,7 @@ LabSpec load_lab_spec(const fs::path& lab_toml) {
   read_programs(root, lab, file);
   read_limits(root, lab, file);
   read_world(root, lab, file);
+  read_clock(root, lab, file);
   read_checks(root, lab, file);
   root.reject_unknown_keys();
   return lab;

@@ -37,6 +37,7 @@ struct ChildPlan {
   int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1, error_fd = -1;
   std::vector<std::pair<int, rlim_t>> rlimits;
   bool kill_with_grader = true;
+  std::vector<std::pair<int, int>> pass_fds;
 };
 
 // The child's error report: which step failed and its errno.
@@ -81,11 +82,15 @@ const char* step_name(int step) {
   }
   if (plan.cwd != nullptr && ::chdir(plan.cwd) != 0) child_fail(plan.error_fd, k_step_chdir);
   ::umask(022);
+  ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+  // Before the rlimits: RLIMIT_NOFILE may be below the numbers handed over.
+  for (const auto& [ours, theirs] : plan.pass_fds) {  // dup2 clears FD_CLOEXEC on the copy
+    if (::dup2(ours, theirs) < 0) child_fail(plan.error_fd, k_step_dup);
+  }
   for (const auto& [resource, value] : plan.rlimits) {
     struct rlimit limit {value, value};
     if (::setrlimit(resource, &limit) != 0) child_fail(plan.error_fd, k_step_rlimit);
   }
-  ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
   ::execve(plan.argv[0], plan.argv.data(), plan.envp.data());
   child_fail(plan.error_fd, k_step_exec);
 }
@@ -193,6 +198,7 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
   plan.error_fd = errors.write.get();
   plan.rlimits = rlimits_of(options.limits);
   plan.kill_with_grader = options.kill_with_grader;
+  plan.pass_fds = options.pass_fds;
 
   self->m_start = Clock::now();
   pid_t child = ::fork();

@@ -266,6 +266,10 @@ World::World(const WorldOptions& options) : World(options, detect_isolation()) {
 World::World(const WorldOptions& options, Isolation isolation)
     : m_isolation(isolation), m_workdir("labgrade-world-", options.scratch_parent),
       m_shm_names(options.shm_names) {
+  for (const auto& name : options.files) {
+    std::ofstream touch(m_workdir.path() / name);
+    if (!touch) throw SyscallError("open", (m_workdir.path() / name).string() + ", O_CREAT", errno);
+  }
   if (m_isolation == Isolation::none) {
     // One world at a time on the host: fixed names would collide.
     m_host_lock = lock_host();
@@ -332,16 +336,21 @@ fs::path World::mqueue_dir() const {
   return fs::path(fmt::format("/proc/{}/root/dev/mqueue", m_init_pid));
 }
 
+int World::namespace_flags() const noexcept {
+  if (m_isolation == Isolation::none) return 0;
+  return k_world_flags | (m_isolation == Isolation::user_namespaces ? CLONE_NEWUSER : 0);
+}
+
 std::shared_ptr<Process> World::spawn(SpawnOptions options) {
   if (m_torn_down) throw GraderError("World::spawn after tear_down");
   if (options.cwd.empty()) options.cwd = workdir();
-  if (options.env.empty()) {
-    options.env = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", "HOME=" + workdir().string(),
-                   "TMPDIR=" + workdir().string()};
-  }
+  std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", "HOME=" + workdir().string(),
+                                  "TMPDIR=" + workdir().string()};
+  env.insert(env.end(), options.env.begin(), options.env.end());
+  options.env = std::move(env);
   if (m_isolation != Isolation::none) {
     options.join_pidfd = m_init_pidfd.get();
-    options.join_flags = k_world_flags | (m_isolation == Isolation::user_namespaces ? CLONE_NEWUSER : 0);
+    options.join_flags = namespace_flags();
   }
   auto process = Process::spawn(options);
   m_processes.push_back(process);

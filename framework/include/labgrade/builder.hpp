@@ -39,10 +39,13 @@ class Builds {
 
 /// Compiles every program of `lab` from the sources in `source_dir` (copied to
 /// `out_dir` first, so only the listed files and the lab's include/ are seen),
-/// for every variant, up to `jobs` compilers at a time. A student's compile
-/// error is a result, not an exception; a compiler that cannot start is a GraderError.
+/// for every variant, up to `jobs` compilers at a time. With [clock] control,
+/// the programs are linked with the clock shim (built once into `cache_dir`).
+/// A student's compile error is a result, not an exception; a compiler that
+/// cannot start is a GraderError.
 Builds build_programs(const LabSpec& lab, const std::filesystem::path& source_dir,
-                      const std::filesystem::path& out_dir, int jobs);
+                      const std::filesystem::path& out_dir, int jobs,
+                      const std::filesystem::path& cache_dir);
 
 /// The reference built once and kept in `cache_dir`, keyed by the hash of its
 /// sources, flags and compiler; rebuilt only when one of these changes.

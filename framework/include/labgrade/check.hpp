@@ -24,6 +24,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +33,8 @@
 #include <gtest/gtest.h>
 
 #include "labgrade/builder.hpp"
+#include "labgrade/clock_channel.hpp"
+#include "labgrade/ipc_inspector.hpp"
 #include "labgrade/lab_spec.hpp"
 #include "labgrade/process.hpp"
 #include "labgrade/world.hpp"
@@ -79,6 +82,9 @@ class Program {
   Program& stdin_text(std::string bytes) { m_stdin = std::move(bytes); return *this; }
   Program& time_limit(std::chrono::duration<double> limit) { m_time_limit = limit.count(); return *this; }
   Program& variant(std::string name) { m_variant = std::move(name); return *this; }
+  /// Its stdin stays open for Run::write_stdin until Run::close_stdin.
+  Program& interactive() { m_interactive = true; return *this; }
+  Program& output_cap(std::size_t bytes) { m_output_cap = bytes; return *this; }
 
   Role role() const { return m_role; }
   const std::string& name() const { return m_name; }
@@ -93,6 +99,8 @@ class Program {
   std::optional<std::string> m_stdin;
   std::optional<double> m_time_limit;
   std::string m_variant = "default";
+  bool m_interactive = false;
+  std::optional<std::size_t> m_output_cap;
 };
 
 /// A pending result: ends the check at the end of the statement when failed.
@@ -137,6 +145,7 @@ class RunVerdict : public Verdict {
   RunVerdict& stdout_has_line(const std::string& line);
   RunVerdict& stdout_has(const std::string& text);
   RunVerdict& stderr_not_empty();
+  RunVerdict& called(const std::string& function);
   RunVerdict& hint(const std::string& text) { Verdict::hint(text); return *this; }
 
  private:
@@ -146,17 +155,31 @@ class RunVerdict : public Verdict {
 /// A program started in a world.
 class Run {
  public:
-  Run(Program program, std::shared_ptr<Process> process)
-      : m_program(std::move(program)), m_process(std::move(process)) {}
+  Run(Program program, std::shared_ptr<Process> process, std::shared_ptr<ClockChannel> clock)
+      : m_program(std::move(program)), m_process(std::move(process)), m_clock(std::move(clock)) {}
 
   RunVerdict exits(int status) { return RunVerdict(*this, check_exits(status)); }
   /// Ends with a non-zero exit status (not by a signal, not by the time limit).
   RunVerdict fails() { return RunVerdict(*this, check_fails()); }
   RunVerdict within(std::chrono::duration<double> limit) { return RunVerdict(*this, check_within(limit)); }
-  /// Waits for the end, then: some line of stdout is `line` (a missing final newline is fine).
+  /// Waits for the end, then: some line of stdout is `line` (trailing blanks and a
+  /// missing final newline are fine).
   RunVerdict stdout_has_line(const std::string& line) { return RunVerdict(*this, check_stdout_line(line)); }
   RunVerdict stdout_has(const std::string& text) { return RunVerdict(*this, check_stdout_has(text)); }
   RunVerdict stderr_not_empty() { return RunVerdict(*this, check_stderr_not_empty()); }
+  /// Waits for the end, then: it called `function` (a watched one: see labgrade_clock.c).
+  RunVerdict called(const std::string& function) { return RunVerdict(*this, check_called(function)); }
+
+  /// With the grader's control of time ([clock] control = true): waits until
+  /// the program is asleep — the moment to look inside the world.
+  RunVerdict sleeps() { return RunVerdict(*this, check_sleeps()); }
+  /// Ends its sleep now.
+  void wake();
+  /// Feeds its stdin (for programs started with Program::interactive()).
+  void write_stdin(const std::string& bytes) { m_process->write_stdin(bytes); }
+  void close_stdin() { m_process->close_stdin(); }
+  /// Ends it now (SIGKILL), e.g. a producer left waiting on purpose.
+  void kill() { m_process->kill(); }
 
   const ProcessResult& wait() { return m_process->wait(); }
   std::string stdout_text() { wait(); return m_process->stdout_text(); }
@@ -172,11 +195,14 @@ class Run {
   std::optional<Failure> check_stdout_line(const std::string& line);
   std::optional<Failure> check_stdout_has(const std::string& text);
   std::optional<Failure> check_stderr_not_empty();
+  std::optional<Failure> check_called(const std::string& function);
+  std::optional<Failure> check_sleeps();
   Failure failure(std::string expected, std::string got) const;
   std::string ending_with_output();
 
   Program m_program;
   std::shared_ptr<Process> m_process;
+  std::shared_ptr<ClockChannel> m_clock;  // null without the grader's control of time
 };
 
 /// Assertions about one POSIX shared memory object of the world.
@@ -196,6 +222,24 @@ class ShmVerdict : public Verdict {
   std::string m_name;
 };
 
+/// Assertions about one System V shared memory segment of the world.
+class SysvVerdict : public Verdict {
+ public:
+  SysvVerdict(std::optional<SysvSegment> segment, std::string what, std::optional<Failure> failure)
+      : Verdict(std::move(failure)), m_segment(std::move(segment)), m_what(std::move(what)) {}
+  SysvVerdict& size(std::size_t bytes);
+  SysvVerdict& mode(unsigned permissions);
+  /// Its first ints (native byte order) are `values`.
+  SysvVerdict& holds_ints(const std::vector<int>& values);
+  /// Exactly `count` processes have it attached.
+  SysvVerdict& attached(unsigned long count);
+  SysvVerdict& hint(const std::string& text) { Verdict::hint(text); return *this; }
+
+ private:
+  std::optional<SysvSegment> m_segment;
+  std::string m_what;
+};
+
 /// One check's world: runs programs and looks inside. Torn down with its owner.
 class CheckWorld {
  public:
@@ -208,6 +252,20 @@ class CheckWorld {
   Verdict expect_shm_empty();
   /// /dev/shm/<name> exists (further assertions chain).
   ShmVerdict expect_shm_object(const std::string& name);
+
+  /// The System V segment with this key exists (further assertions chain).
+  SysvVerdict expect_sysv_segment(long key);
+  /// The world holds no System V shared memory segment.
+  Verdict expect_no_sysv_segments();
+  /// The world's segments, as `ipcs -m` would list them.
+  std::vector<SysvSegment> sysv_segments() const;
+  /// ftok(file, project) for a file of the world's working directory.
+  long ftok_key(const std::string& file, int project) const;
+
+  /// The bytes of /dev/shm/<name> now, or nothing when it does not exist.
+  std::optional<std::string> read_shm(const std::string& name) const;
+  /// Polls `condition` until it holds (true) or `timeout` passes (false).
+  static bool wait_until(const std::function<bool()>& condition, std::chrono::duration<double> timeout);
 
   /// "SYSUOS (4096 bytes), other (0 bytes)" or "nothing".
   std::string shm_listing() const;

@@ -22,6 +22,10 @@
 //   shm_mb = 64  open_files = 64  processes = 64  output_kb = 1024
 //   [world]
 //   shm_names = ["SYSUOS"]              # removed by name when isolation is off
+//   files = ["SYSUOS"]                  # empty files in every world's working directory
+//   [clock]                             # the grader's control of time (see labgrade_clock.c)
+//   control = true                      # link sleep/usleep/nanosleep/clock_nanosleep/shmdt wrappers
+//   scale = 0.05                        # an unreleased sleep lasts this fraction of its time
 //   [[checks]]
 //   test = "ConsumerRemovesObject"      # TEST_F(PosixShm, ConsumerRemovesObject)
 //   title = "consumer removes the shared memory object"
@@ -81,6 +85,9 @@ struct LabSpec {
   std::vector<ProgramSpec> programs;
   Limits limits;
   std::vector<std::string> shm_names;
+  std::vector<std::string> world_files;
+  bool clock_control = false;
+  double clock_scale = 1.0;
   std::vector<CheckSpec> checks;
 
   std::filesystem::path dir() const { return file.parent_path(); }

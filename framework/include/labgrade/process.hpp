@@ -77,6 +77,9 @@ struct SpawnOptions {
   int join_pidfd = -1;
   int join_flags = 0;
   bool kill_with_grader = true;             // PR_SET_PDEATHSIG(SIGKILL)
+  /// Descriptors handed to the program: {ours, the number it gets}. All
+  /// others are closed at exec.
+  std::vector<std::pair<int, int>> pass_fds;
 };
 
 class Process {
@@ -90,6 +93,8 @@ class Process {
   Process& operator=(const Process&) = delete;
 
   pid_t pid() const noexcept { return m_pid; }
+  /// Readable once the program has ended (for poll).
+  int pidfd() const noexcept { return m_pidfd.get(); }
   const std::string& name() const noexcept { return m_name; }
 
   /// Blocks until the program has ended (killing it at its time limit).

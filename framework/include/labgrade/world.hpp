@@ -53,6 +53,7 @@ std::string isolation_fallback_reason();
 struct WorldOptions {
   long shm_mb = 64;                        // size of the world's /dev/shm
   std::vector<std::string> shm_names;      // removed by name when isolation is off
+  std::vector<std::string> files;          // empty files made in the working directory
   std::filesystem::path scratch_parent;    // where the working directory is made; default $TMPDIR
 };
 
@@ -75,9 +76,13 @@ class World {
   std::filesystem::path mqueue_dir() const;
   /// The host pid of the world's init (-1 without isolation).
   pid_t init_pid() const noexcept { return m_init_pid; }
+  /// A pidfd of the world's init, to enter its namespaces (-1 without isolation).
+  int init_pidfd() const noexcept { return m_init_pidfd.get(); }
+  /// The setns flags that enter this world (0 without isolation).
+  int namespace_flags() const noexcept;
 
-  /// Starts a program inside the world. Its cwd defaults to workdir(), its
-  /// environment to a small fixed one.
+  /// Starts a program inside the world. Its cwd defaults to workdir(); its
+  /// environment is a small fixed one plus `options.env`.
   std::shared_ptr<Process> spawn(SpawnOptions options);
 
   /// Kills everything in the world now; the world can't be used afterwards.

@@ -1,0 +1,143 @@
+#include "labgrade/ipc_inspector.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/shm.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "labgrade/error.hpp"
+#include "labgrade/unique_fd.hpp"
+
+namespace labgrade {
+
+namespace {
+
+constexpr std::size_t k_proc_buffer = 1 << 20;
+
+bool write_all(int fd, const void* data, std::size_t n) {
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+  return true;
+}
+
+bool read_all(int fd, void* data, std::size_t n) {
+  char* p = static_cast<char*>(data);
+  while (n > 0) {
+    ssize_t r = ::read(fd, p, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    p += r;
+    n -= static_cast<std::size_t>(r);
+  }
+  return true;
+}
+
+// The child, inside the world (only async-signal-safe calls: we forked a
+// multithreaded process). Protocol: u32 length + /proc/sysvipc/shm text;
+// then for each {shmid, max} it is sent: u32 length + that many bytes.
+[[noreturn]] void inspect_in_world(int pidfd, int flags, int to_parent, int from_parent, char* buffer) {
+  if (pidfd >= 0 && ::setns(pidfd, flags) != 0) ::_exit(10);
+  int fd = ::open("/proc/sysvipc/shm", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) ::_exit(11);
+  std::uint32_t length = 0;
+  for (;;) {
+    ssize_t r = ::read(fd, buffer + length, k_proc_buffer - length);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    length += static_cast<std::uint32_t>(r);
+  }
+  ::close(fd);
+  if (!write_all(to_parent, &length, sizeof length) || !write_all(to_parent, buffer, length)) ::_exit(12);
+  std::uint32_t count = 0;
+  if (!read_all(from_parent, &count, sizeof count)) ::_exit(13);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    struct {
+      int shmid;
+      std::uint32_t max;
+    } ask;
+    if (!read_all(from_parent, &ask, sizeof ask)) ::_exit(14);
+    void* at = ::shmat(ask.shmid, nullptr, SHM_RDONLY);
+    std::uint32_t n = at == reinterpret_cast<void*>(-1) ? 0 : ask.max;
+    if (!write_all(to_parent, &n, sizeof n)) ::_exit(15);
+    if (n > 0 && !write_all(to_parent, at, n)) ::_exit(16);
+    if (at != reinterpret_cast<void*>(-1)) ::shmdt(at);
+  }
+  ::_exit(0);
+}
+
+std::vector<SysvSegment> parse_proc_shm(const std::string& text) {
+  std::vector<SysvSegment> out;
+  std::istringstream in(text);
+  std::string line;
+  std::getline(in, line);  // the header
+  while (std::getline(in, line)) {
+    std::istringstream row(line);
+    SysvSegment s;
+    std::string perms;
+    pid_t lpid = 0;
+    if (!(row >> s.key >> s.shmid >> perms >> s.size >> s.creator_pid >> lpid >> s.nattch)) continue;
+    s.mode = static_cast<unsigned>(std::stoul(perms, nullptr, 8)) & 0777;
+    out.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<SysvSegment> sysv_segments(const World& world, std::size_t max_bytes) {
+  Pipe up = Pipe::create(), down = Pipe::create();
+  std::vector<char> buffer(k_proc_buffer);  // the child's, allocated before fork
+  const int pidfd = world.isolation() == Isolation::none ? -1 : world.init_pidfd();
+  const int flags = world.namespace_flags() & (CLONE_NEWIPC | CLONE_NEWUSER);
+  pid_t child = ::fork();
+  if (child < 0) throw SyscallError("fork", "IPC inspector", errno);
+  if (child == 0) inspect_in_world(pidfd, flags, up.write.get(), down.read.get(), buffer.data());
+  up.write.reset();
+  down.read.reset();
+
+  auto fail = [&](const std::string& what) -> SyscallError {
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return SyscallError(code == 10 ? "setns" : code == 11 ? "open" : "read",
+                        fmt::format("IPC inspector of the world, {} (step {})", what, code), code == 10 ? EPERM : EIO);
+  };
+  std::uint32_t length = 0;
+  if (!read_all(up.read.get(), &length, sizeof length)) throw fail("/proc/sysvipc/shm");
+  std::string text(length, '\0');
+  if (!read_all(up.read.get(), text.data(), length)) throw fail("/proc/sysvipc/shm");
+  std::vector<SysvSegment> segments = parse_proc_shm(text);
+
+  std::uint32_t count = static_cast<std::uint32_t>(segments.size());
+  bool sent = write_all(down.write.get(), &count, sizeof count);
+  for (auto& s : segments) {
+    struct {
+      int shmid;
+      std::uint32_t max;
+    } ask{s.shmid, static_cast<std::uint32_t>(std::min(max_bytes, s.size))};
+    sent = sent && write_all(down.write.get(), &ask, sizeof ask);
+    std::uint32_t n = 0;
+    if (!sent || !read_all(up.read.get(), &n, sizeof n)) throw fail("shmat");
+    s.bytes.resize(n);
+    if (n > 0 && !read_all(up.read.get(), s.bytes.data(), n)) throw fail("shmat");
+  }
+  down.write.reset();
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return segments;
+}
+
+}  // namespace labgrade
