@@ -110,7 +110,8 @@ class TableReader {
   void reject_unknown_keys() const {
     for (auto&& [key, value] : m_table) {
       if (m_seen.count(std::string(key.str())) == 0) {
-        fail(value.source(), key_name(std::string(key.str())), "unknown key");
+        fail(key.source().begin.line > 0 ? key.source() : value.source(), key_name(std::string(key.str())),
+             "unknown key");
       }
     }
   }

@@ -326,41 +326,48 @@ void Process::pump() {
       // still holding them are the world's business, not this result's.
       if (m_stdout) drain(m_stdout, m_out);
       if (m_stderr) drain(m_stderr, m_err);
-      int status = 0;
+      // Read how it ended but leave it a zombie (WNOWAIT): its pid, and so
+      // its group id, stay reserved until kill() or the destructor reaps it.
+      siginfo_t info{};
       struct rusage usage {};
-      std::lock_guard guard(m_mutex);  // reaped under the lock: signal() never hits a recycled pid
-      if (::wait4(m_pid, &status, 0, &usage) == m_pid) {
-        finish_locked(status, usage);
+      std::lock_guard guard(m_mutex);
+      if (::syscall(SYS_waitid, P_PIDFD, m_pidfd.get(), &info, WEXITED | WNOWAIT, &usage) == 0) {
+        finish_locked(info, usage);
+        exited = true;
+      } else if (errno == ECHILD) {  // reaped by someone else: it has ended, how is lost
+        info.si_code = CLD_KILLED;
+        info.si_status = SIGKILL;
+        finish_locked(info, usage);
         exited = true;
       }
     }
   }
   std::lock_guard guard(m_mutex);
   if (!m_result) {  // poll failed: should never happen; end the program rather than hang
-    ::kill(m_pid, SIGKILL);
-    int status = 0;
+    ::syscall(SYS_pidfd_send_signal, m_pidfd.get(), SIGKILL, nullptr, 0);
+    siginfo_t info{};
     struct rusage usage {};
-    ::wait4(m_pid, &status, 0, &usage);
-    finish_locked(status, usage);
+    ::syscall(SYS_waitid, P_PIDFD, m_pidfd.get(), &info, WEXITED | WNOWAIT, &usage);
+    finish_locked(info, usage);
   }
   m_stdin.reset();
   m_stdout.reset();
   m_stderr.reset();
 }
 
-void Process::finish_locked(int status, const ::rusage& usage) {
+void Process::finish_locked(const siginfo_t& info, const ::rusage& usage) {
   ProcessResult r;
   r.time_limit = m_time_limit;
   r.wall_seconds = std::chrono::duration<double>(Clock::now() - m_start).count();
   r.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
                   static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
   r.max_rss_kb = usage.ru_maxrss;
-  if (WIFEXITED(status)) {
+  if (info.si_code == CLD_EXITED) {
     r.ending = ProcessResult::Ending::exited;
-    r.exit_status = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status)) {
+    r.exit_status = info.si_status;
+  } else {
     r.ending = ProcessResult::Ending::signaled;
-    r.signal = WTERMSIG(status);
+    r.signal = info.si_status;
   }
   if (m_timed_out) r.ending = ProcessResult::Ending::timed_out;
   m_result = r;
@@ -396,12 +403,13 @@ void Process::signal(int sig) {
 }
 
 // The program is its own session and group leader (setsid), and not reaped
-// yet, so its group id cannot have been recycled.
+// yet (at most a zombie), so its group id cannot have been recycled: what it
+// left running in its group goes too.
 void Process::kill_group_locked() {
-  if (m_result) return;
+  if (m_reaped) return;
   ::kill(-m_pid, SIGCONT);
   ::kill(-m_pid, SIGKILL);
-  ::syscall(SYS_pidfd_send_signal, m_pidfd.get(), SIGKILL, nullptr, 0);
+  if (!m_result) ::syscall(SYS_pidfd_send_signal, m_pidfd.get(), SIGKILL, nullptr, 0);
 }
 
 void Process::kill() {
@@ -410,6 +418,12 @@ void Process::kill() {
     kill_group_locked();
   }
   wait();
+  std::lock_guard guard(m_mutex);
+  if (!m_reaped) {
+    siginfo_t info{};
+    ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(m_pidfd.get()), &info, WEXITED);
+    m_reaped = true;
+  }
 }
 
 void Process::write_stdin(const std::string& bytes) {

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstddef>
 #include <cstdlib>
@@ -209,9 +210,17 @@ std::vector<pid_t> children_of_self() {
   return out;
 }
 
+std::atomic<bool>& host_lock_flag() {
+  static std::atomic<bool> held_here{false};
+  return held_here;
+}
+
 // A machine-wide lock that leaves no file behind and dies with its holder:
 // an abstract unix socket name can be bound by one socket at a time.
 UniqueFd lock_host() {
+  if (host_lock_flag().exchange(true)) {
+    throw GraderError("isolation is off and this process already has a world: one world at a time");
+  }
   UniqueFd fd{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
   if (!fd) throw SyscallError("socket", "AF_UNIX, SOCK_STREAM", errno);
   sockaddr_un address{};
@@ -225,6 +234,8 @@ UniqueFd lock_host() {
   }
   return fd;
 }
+
+void release_host_lock() { host_lock_flag().store(false); }
 
 }  // namespace
 
@@ -373,6 +384,7 @@ void World::tear_down() noexcept {
     m_init_pid = -1;
   }
   if (m_isolation == Isolation::none) {
+    // Our own programs are reaped above; what is left are daemons that came back to us.
     for (int round = 0; round < 100; ++round) {
       auto orphans = children_of_self();
       if (orphans.empty()) break;
@@ -383,6 +395,8 @@ void World::tear_down() noexcept {
       }
     }
     for (const auto& name : m_shm_names) ::shm_unlink(name.c_str());
+    m_host_lock.reset();
+    release_host_lock();
   }
   m_processes.clear();
 }

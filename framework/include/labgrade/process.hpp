@@ -13,6 +13,7 @@
 // reaps and joins: no process outlives its handle.
 #pragma once
 
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -105,7 +106,9 @@ class Process {
 
   /// Sends a signal (through the pidfd: never a recycled pid).
   void signal(int sig);
-  /// Kills it and its process group now (SIGCONT, then SIGKILL) and waits for the end.
+  /// Kills it and its process group now (SIGCONT, then SIGKILL; also after
+  /// it has exited: what it left in its group goes too), waits for the end
+  /// and reaps it.
   void kill();
 
   void write_stdin(const std::string& bytes);
@@ -122,7 +125,7 @@ class Process {
  private:
   Process() = default;
   void pump();
-  void finish_locked(int status, const ::rusage& usage);
+  void finish_locked(const siginfo_t& info, const ::rusage& usage);
   void kill_group_locked();
 
   pid_t m_pid = -1;
@@ -134,6 +137,7 @@ class Process {
   double m_time_limit = 0;
   std::chrono::steady_clock::time_point m_start;
   bool m_timed_out = false;
+  bool m_reaped = false;  // the result is known from WNOWAIT; reaping waits for kill()
 
   mutable std::mutex m_mutex;
   std::condition_variable m_changed;

@@ -1,0 +1,246 @@
+// Grading a submission end to end, on the fake lab of framework/tests/data:
+// whose fault each failure is (a reference that fails is the grader's error,
+// never the student's lost point), what a failed check says, and how a lab
+// that does not match its grader is reported.
+//
+// The checks of the fake lab are the TEST_F(FakeLab, ...) below. They need a
+// grading context, so tests_main.cpp filters them out of ordinary runs (and
+// of ctest's discovery); grade_submission runs them in its runner, which is
+// this same binary started as `/proc/self/exe __run-checks CONTEXT`.
+#include "labgrade/grading.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "labgrade/check.hpp"
+#include "labgrade/error.hpp"
+#include "labgrade/process.hpp"
+#include "labgrade/temp_dir.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+// ---- The fake lab's checks (run only by the check runner) -----------------
+
+class FakeLab : public labgrade::LabCheck {};
+
+TEST_F(FakeLab, Passes) {
+  auto world = new_world();
+  world.run(student("prog")).exits(0).stdout_has_line("ok");
+}
+
+TEST_F(FakeLab, ReferenceSetupFails) {
+  auto world = new_world();
+  world.run(reference("prog").args({"fail"})).exits(0);
+  world.run(student("prog")).exits(0);
+}
+
+TEST_F(FakeLab, StudentFails) {
+  auto world = new_world();
+  world.run(student("prog").args({"fail"})).exits(0);
+}
+
+TEST_F(FakeLab, StudentCrashes) {
+  auto world = new_world();
+  world.run(student("prog").args({"crash"})).exits(0).hint("the check's own hint");
+}
+
+TEST_F(FakeLab, StudentDoesNotCompile) {
+  auto world = new_world();
+  world.run(student("broken")).exits(0);
+}
+
+TEST_F(FakeLab, AdvisoryFails) {
+  auto world = new_world();
+  world.run(student("prog")).stdout_has_line("never printed");
+}
+
+}  // namespace
+
+namespace labgrade {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+fs::path fake_lab_toml() { return test::tests_dir() / "data" / "labs" / "fakelab" / "lab.toml"; }
+fs::path fake_submission() { return test::tests_dir() / "data" / "submissions" / "fakelab"; }
+
+bool have_compiler() {
+  SpawnOptions options;
+  options.argv = {"/bin/sh", "-c", "command -v gcc"};
+  return Process::spawn(options)->wait().exited_with(0);
+}
+
+// The fake lab graded once per test process (each ctest test is a process
+// of its own); the reference cache is a TempDir removed at exit.
+const Report& fake_report() {
+  static TempDir cache("labgrade-test-cache-");
+  static const Report report = [] {
+    GradeOptions options;
+    options.runner = {"/proc/self/exe", "__run-checks"};
+    options.cache_dir = cache.path();
+    return grade_submission(load_lab_spec(fake_lab_toml()), fake_submission(), options);
+  }();
+  return report;
+}
+
+class Grading : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!have_compiler()) GTEST_SKIP() << "gcc is not installed";
+  }
+
+  const CheckResult& result(const std::string& test) {
+    const Report& report = fake_report();
+    auto it = std::find_if(report.checks.begin(), report.checks.end(),
+                           [&](const CheckResult& r) { return r.test == test; });
+    if (it == report.checks.end()) throw std::runtime_error("no result for " + test);
+    return *it;
+  }
+};
+
+std::string describe(const CheckResult& r) {
+  return "expected: " + r.expected + "\ngot: " + r.got + "\nhint: " + r.hint;
+}
+
+TEST_F(Grading, ReferenceFailureIsAGraderErrorNotAStudentFailure) {
+  const CheckResult& r = result("ReferenceSetupFails");
+  EXPECT_EQ(r.status, CheckResult::Status::grader_error) << describe(r);
+  EXPECT_EQ(r.score, 0);
+  EXPECT_EQ(r.max_score, 1);
+  EXPECT_THAT(r.expected, HasSubstr("the reference prog to exit with status 0"));
+  EXPECT_THAT(r.got, HasSubstr("the reference prog exited with status 3"));
+  EXPECT_TRUE(fake_report().has_grader_error());
+  EXPECT_EQ(fake_report().exit_code(), 3);
+}
+
+TEST_F(Grading, StudentFailureIsAFailedCheck) {
+  const CheckResult& r = result("StudentFails");
+  EXPECT_EQ(r.status, CheckResult::Status::failed) << describe(r);
+  EXPECT_EQ(r.score, 0);
+  EXPECT_EQ(r.expected, "your prog to exit with status 0");
+  EXPECT_THAT(r.got, HasSubstr("your prog exited with status 3"));
+  EXPECT_THAT(r.got, HasSubstr("asked to fail")) << "the student's stderr belongs in the report";
+  EXPECT_EQ(r.hint, "the hint from lab.toml");
+}
+
+TEST_F(Grading, CrashSaysWhichSignalAndTheChecksOwnHint) {
+  const CheckResult& r = result("StudentCrashes");
+  EXPECT_EQ(r.status, CheckResult::Status::failed) << describe(r);
+  EXPECT_THAT(r.got, HasSubstr("your prog"));
+  EXPECT_THAT(r.got, HasSubstr("killed by SIGSEGV"));
+  EXPECT_EQ(r.hint, "the check's own hint");
+}
+
+TEST_F(Grading, CompileErrorCitesTheCompilersFileAndLine) {
+  const CheckResult& r = result("StudentDoesNotCompile");
+  EXPECT_EQ(r.status, CheckResult::Status::failed) << describe(r);
+  EXPECT_EQ(r.expected, "your broken to compile");
+  EXPECT_THAT(r.got, HasSubstr("broken.c:5:"));
+  EXPECT_THAT(r.got, HasSubstr("error:"));
+}
+
+TEST_F(Grading, PassingCheckEarnsItsPoints) {
+  const CheckResult& r = result("Passes");
+  EXPECT_EQ(r.status, CheckResult::Status::passed) << describe(r);
+  EXPECT_EQ(r.score, 2);
+  EXPECT_EQ(r.max_score, 2);
+  EXPECT_EQ(r.title, "prog prints ok");
+}
+
+TEST_F(Grading, AdvisoryFailureCostsNothing) {
+  const CheckResult& r = result("AdvisoryFails");
+  EXPECT_EQ(r.status, CheckResult::Status::failed) << describe(r);
+  EXPECT_TRUE(r.advisory());
+  EXPECT_THAT(r.got, HasSubstr("its stdout: \"ok\\n\""));
+}
+
+TEST_F(Grading, ReportFollowsTheLabsOrder) {
+  const Report& report = fake_report();
+  std::vector<std::string> order;
+  for (const auto& r : report.checks) order.push_back(r.test);
+  EXPECT_EQ(order, (std::vector<std::string>{"Passes", "ReferenceSetupFails", "StudentFails", "StudentCrashes",
+                                             "StudentDoesNotCompile", "AdvisoryFails"}));
+  EXPECT_EQ(report.lab, "fakelab");
+  EXPECT_EQ(report.title, "Fake lab");
+  EXPECT_EQ(report.score(), 2);
+  EXPECT_EQ(report.max_score(), 6);
+  EXPECT_EQ(report.isolation, to_string(detect_isolation()));
+  EXPECT_EQ(fs::path(report.submission), fake_submission().lexically_normal());
+}
+
+TEST(GradingSetup, FakeLabChecksAreRegisteredButFilteredFromOrdinaryRuns) {
+  auto checks = registered_checks("FakeLab");
+  EXPECT_EQ(checks.size(), 6u);
+  // What gtest_discover_tests sees: this binary's --gtest_list_tests.
+  SpawnOptions options;
+  options.argv = {"/proc/self/exe", "--gtest_list_tests"};
+  auto p = Process::spawn(options);
+  ASSERT_TRUE(p->wait().exited_with(0));
+  EXPECT_THAT(p->stdout_text(), HasSubstr("GradingSetup."));
+  EXPECT_THAT(p->stdout_text(), ::testing::Not(HasSubstr("FakeLab.")));
+}
+
+TEST(GradingSetup, MissingSubmissionIsAUsageError) {
+  TempDir scratch("labgrade-test-");
+  GradeOptions options;
+  options.cache_dir = scratch.path();
+  EXPECT_THROW(grade_submission(load_lab_spec(fake_lab_toml()), scratch.path() / "nobody", options), UsageError);
+}
+
+// A copy of the fake lab's lab.toml, changed, in labs/fakelab of a TempDir.
+class MismatchedLab : public ::testing::Test {
+ protected:
+  std::string grading_error(const std::string& toml) {
+    const fs::path file = m_root.path() / "labs" / "fakelab" / "lab.toml";
+    test::write_text(file, toml);
+    GradeOptions options;
+    options.cache_dir = m_root.path() / "cache";
+    try {
+      grade_submission(load_lab_spec(file), fake_submission(), options);
+    } catch (const LabSpecError& e) {
+      return e.what();
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "expected a LabSpecError, got: " << e.what();
+      return "";
+    }
+    ADD_FAILURE() << "expected a LabSpecError";
+    return "";
+  }
+  std::string original() const { return test::read_text(fake_lab_toml()); }
+
+  TempDir m_root{"labgrade-test-"};
+};
+
+TEST_F(MismatchedLab, CheckMissingFromTheGraderIsALabSpecError) {
+  std::string message = grading_error(original() + "\n[[checks]]\ntest = \"NoSuchCheck\"\ntitle = \"missing\"\n");
+  EXPECT_THAT(message, HasSubstr("no check \"NoSuchCheck\" in the grader suite FakeLab"));
+  EXPECT_THAT(message, HasSubstr("checks[6].test"));
+}
+
+TEST_F(MismatchedLab, GraderCheckMissingFromLabTomlIsALabSpecError) {
+  std::string text = original();
+  const std::string advisory = "[[checks]]\ntest = \"AdvisoryFails\"";
+  ASSERT_NE(text.find(advisory), std::string::npos);
+  text.erase(text.find(advisory));
+  std::string message = grading_error(text);
+  EXPECT_THAT(message, HasSubstr("AdvisoryFails"));
+  EXPECT_THAT(message, HasSubstr("does not list"));
+}
+
+TEST_F(MismatchedLab, UnknownSuiteIsALabSpecError) {
+  std::string text = original();
+  text.replace(text.find("suite = \"FakeLab\""), std::string("suite = \"FakeLab\"").size(), "suite = \"NoSuchSuite\"");
+  std::string message = grading_error(text);
+  EXPECT_THAT(message, HasSubstr("lab.suite"));
+  EXPECT_THAT(message, HasSubstr("NoSuchSuite"));
+}
+
+}  // namespace
+}  // namespace labgrade

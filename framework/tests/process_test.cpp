@@ -1,0 +1,265 @@
+// One program started on the host: how it ended, in words; its stdin and
+// output through the pump (no deadlock, capped); its time limit; the errors
+// of a spawn that cannot happen.
+#include "labgrade/process.hpp"
+
+#include <signal.h>
+
+#include <cerrno>
+#include <chrono>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "labgrade/error.hpp"
+#include "labgrade/temp_dir.hpp"
+#include "test_support.hpp"
+
+namespace labgrade {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using Clock = std::chrono::steady_clock;
+
+SpawnOptions shell(const std::string& script, double time_limit = 5.0) {
+  SpawnOptions options;
+  options.argv = {"/bin/sh", "-c", script};
+  options.time_limit = time_limit;
+  return options;
+}
+
+TEST(Process, ExitStatusIsReported) {
+  auto p = Process::spawn(shell("exit 7"));
+  const ProcessResult& r = p->wait();
+  EXPECT_EQ(r.ending, ProcessResult::Ending::exited);
+  EXPECT_EQ(r.exit_status, 7);
+  EXPECT_TRUE(r.exited_with(7));
+  EXPECT_FALSE(r.exited_with(0));
+  EXPECT_EQ(r.describe(), "exited with status 7");
+  EXPECT_TRUE(p->finished());
+  EXPECT_EQ(p->name(), "sh");
+}
+
+TEST(Process, StdoutAndStderrAreCapturedApart) {
+  auto p = Process::spawn(shell("printf out; printf err >&2"));
+  EXPECT_TRUE(p->wait().exited_with(0));
+  EXPECT_EQ(p->stdout_text(), "out");
+  EXPECT_EQ(p->stderr_text(), "err");
+  EXPECT_FALSE(p->stdout_captured().truncated());
+}
+
+TEST(Process, KilledBySignalSaysWhich) {
+  auto p = Process::spawn(shell("kill -SEGV $$"));
+  const ProcessResult& r = p->wait();
+  EXPECT_EQ(r.ending, ProcessResult::Ending::signaled);
+  EXPECT_EQ(r.signal, SIGSEGV);
+  EXPECT_THAT(r.describe(), HasSubstr("killed by SIGSEGV"));
+  EXPECT_FALSE(r.exited_with(0));
+}
+
+TEST(Process, SignalNamesAreShort) {
+  EXPECT_EQ(signal_name(SIGSEGV), "SIGSEGV");
+  EXPECT_EQ(signal_name(SIGKILL), "SIGKILL");
+}
+
+TEST(Process, HangEndsAtTheTimeLimit) {
+  const auto start = Clock::now();
+  auto p = Process::spawn(shell("sleep 10", 0.3));
+  const ProcessResult& r = p->wait();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  EXPECT_EQ(r.ending, ProcessResult::Ending::timed_out);
+  EXPECT_EQ(r.describe(), "timed out after 0.3 s");
+  EXPECT_GE(seconds, 0.3);
+  EXPECT_LT(seconds, 3.0) << "the time limit was 0.3 s";
+  EXPECT_GE(r.wall_seconds, 0.3);
+}
+
+TEST(Process, TimeLimitKillsTheWholeGroup) {
+  // The shell's child keeps stdout open: the time limit must end both, and
+  // wait() must not wait for an EOF that never comes.
+  test::MarkedProcessReaper sleepers("1000." + test::unique_digits());
+  const auto start = Clock::now();
+  auto p = Process::spawn(shell("sleep " + sleepers.marker() + "; true", 0.5));
+  ASSERT_TRUE(test::eventually([&] { return !test::pids_with_cmdline(sleepers.marker()).empty(); }, 5s));
+  EXPECT_EQ(p->wait().ending, ProcessResult::Ending::timed_out);
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - start).count(), 3.0);
+  EXPECT_TRUE(test::eventually([&] { return test::pids_with_cmdline(sleepers.marker()).empty(); }, 2s))
+      << "the sleeping child outlived its group's time limit";
+}
+
+TEST(Process, StdinIsEchoedByteForByteWithoutDeadlock) {
+  // More than a pipe buffer in both directions at once, with NULs and every byte value.
+  std::string input;
+  for (std::size_t i = 0; input.size() < (3u << 20); ++i) input += static_cast<char>((i * 7919) % 256);
+  input += std::string(5, '\0');
+  SpawnOptions options;
+  options.argv = {"/bin/cat"};
+  options.stdin_bytes = input;
+  options.output_cap = 8u << 20;
+  options.time_limit = 20.0;
+  auto p = Process::spawn(options);
+  const ProcessResult& r = p->wait();
+  EXPECT_TRUE(r.exited_with(0)) << r.describe();
+  Captured out = p->stdout_captured();
+  EXPECT_EQ(out.total, input.size());
+  EXPECT_FALSE(out.truncated());
+  EXPECT_TRUE(out.bytes == input) << "cat's output differs from its input (" << out.bytes.size() << " of "
+                                  << input.size() << " bytes came back)";
+}
+
+TEST(Process, EmptyStdinIsEndOfFile) {
+  SpawnOptions options;
+  options.argv = {"/bin/cat"};
+  options.stdin_bytes = std::string();
+  auto p = Process::spawn(options);
+  EXPECT_TRUE(p->wait().exited_with(0));
+  EXPECT_EQ(p->stdout_text(), "");
+}
+
+TEST(Process, WithoutStdinBytesStdinIsDevNull) {
+  auto p = Process::spawn(shell("cat; echo end"));
+  EXPECT_TRUE(p->wait().exited_with(0));
+  EXPECT_EQ(p->stdout_text(), "end\n");
+}
+
+TEST(Process, InteractiveStdinAnswersLineByLine) {
+  SpawnOptions options;
+  options.argv = {"/bin/cat"};
+  options.interactive_stdin = true;
+  auto p = Process::spawn(options);
+  p->write_stdin("ping\n");
+  EXPECT_TRUE(p->wait_for_stdout([](const std::string& out) { return out == "ping\n"; }, 5s));
+  p->write_stdin("pong\n");
+  EXPECT_TRUE(p->wait_for_stdout([](const std::string& out) { return out == "ping\npong\n"; }, 5s));
+  EXPECT_FALSE(p->finished());
+  p->close_stdin();
+  ASSERT_TRUE(p->wait_for(5s)) << "cat did not see the end of its stdin";
+  EXPECT_TRUE(p->wait().exited_with(0));
+}
+
+TEST(Process, OutputOverTheCapIsCutButCounted) {
+  SpawnOptions options = shell("head -c 3000000 /dev/zero; echo finished >&2");
+  options.output_cap = 1000;
+  auto p = Process::spawn(options);
+  const ProcessResult& r = p->wait();
+  EXPECT_TRUE(r.exited_with(0)) << r.describe();
+  Captured out = p->stdout_captured();
+  EXPECT_TRUE(out.truncated());
+  EXPECT_EQ(out.bytes, std::string(1000, '\0'));
+  EXPECT_EQ(out.total, 3000000u);
+  EXPECT_EQ(p->stderr_text(), "finished\n");
+}
+
+TEST(Process, MissingProgramIsASyscallErrorNamingExecveAndThePath) {
+  const std::string path = "/nonexistent/labgrade-no-such-program-" + test::unique_digits();
+  SpawnOptions options;
+  options.argv = {path, "--flag"};
+  try {
+    Process::spawn(options);
+    ADD_FAILURE() << "spawning " << path << " did not throw";
+  } catch (const SyscallError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("execve"));
+    EXPECT_THAT(e.what(), HasSubstr(path));
+    EXPECT_EQ(e.error_number(), ENOENT);
+  }
+}
+
+TEST(Process, BadWorkingDirectoryNamesChdir) {
+  SpawnOptions options = shell("true");
+  options.cwd = "/nonexistent/labgrade-no-such-dir-" + test::unique_digits();
+  try {
+    Process::spawn(options);
+    ADD_FAILURE() << "a missing cwd did not throw";
+  } catch (const SyscallError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("chdir"));
+    EXPECT_EQ(e.error_number(), ENOENT);
+  }
+}
+
+TEST(Process, EmptyArgvIsAGraderError) {
+  EXPECT_THROW(Process::spawn(SpawnOptions{}), GraderError);
+}
+
+TEST(Process, EnvironmentAndWorkingDirectoryAreThoseGiven) {
+  TempDir dir("labgrade-test-");
+  SpawnOptions options = shell("echo \"$GREETING\"; pwd; echo \"${HOME-unset}\"");
+  options.env = {"GREETING=hello there", "PATH=/usr/bin:/bin"};
+  options.cwd = dir.path();
+  auto p = Process::spawn(options);
+  EXPECT_TRUE(p->wait().exited_with(0));
+  EXPECT_EQ(p->stdout_text(), "hello there\n" + dir.path().string() + "\nunset\n");
+}
+
+TEST(Process, ResourceLimitsApplyBeforeExec) {
+  SpawnOptions options = shell("ulimit -n; ulimit -c");
+  options.limits.open_files = 17;
+  auto p = Process::spawn(options);
+  EXPECT_TRUE(p->wait().exited_with(0));
+  EXPECT_EQ(p->stdout_text(), "17\n0\n");  // and no core files, ever
+}
+
+TEST(Process, DescribeSaysHowItEndedInWords) {
+  ProcessResult r;
+  r.ending = ProcessResult::Ending::signaled;
+  r.signal = SIGXCPU;
+  EXPECT_THAT(r.describe(), HasSubstr("killed by SIGXCPU"));
+  EXPECT_THAT(r.describe(), HasSubstr("CPU time limit exceeded"));
+  r.signal = SIGXFSZ;
+  EXPECT_THAT(r.describe(), HasSubstr("file size limit exceeded"));
+  r.ending = ProcessResult::Ending::timed_out;
+  r.time_limit = 2;
+  EXPECT_EQ(r.describe(), "timed out after 2 s");
+  r.ending = ProcessResult::Ending::exited;
+  r.exit_status = 0;
+  EXPECT_EQ(r.describe(), "exited with status 0");
+}
+
+TEST(Process, KillEndsItNow) {
+  auto p = Process::spawn(shell("sleep 10", 10.0));
+  p->kill();
+  const ProcessResult& r = p->wait();
+  EXPECT_EQ(r.ending, ProcessResult::Ending::signaled);
+  EXPECT_EQ(r.signal, SIGKILL);
+  EXPECT_LT(r.wall_seconds, 5.0);
+}
+
+TEST(Process, SignalIsDelivered) {
+  auto p = Process::spawn(shell("trap 'exit 42' TERM; echo ready; while :; do sleep 0.05; done", 10.0));
+  ASSERT_TRUE(p->wait_for_stdout([](const std::string& out) { return out == "ready\n"; }, 5s));
+  p->signal(SIGTERM);
+  EXPECT_TRUE(p->wait().exited_with(42)) << p->wait().describe();
+}
+
+// process.hpp: "Kills it and its process group now" and "no process outlives
+// its handle". A background child left in the program's group (here: after
+// the program itself exited) must end with the handle too.
+TEST(Process, KillEndsWhatTheProgramLeftInItsGroup) {
+  test::MarkedProcessReaper sleepers("1000." + test::unique_digits());
+  const std::string sleeper = std::string("sleep") + '\0' + sleepers.marker();
+  auto p = Process::spawn(shell("sleep " + sleepers.marker() + " >/dev/null 2>&1 & exit 0"));
+  ASSERT_TRUE(p->wait().exited_with(0));
+  ASSERT_TRUE(test::eventually([&] { return !test::pids_with_cmdline(sleeper).empty(); }, 5s));
+  p->kill();
+  EXPECT_TRUE(test::eventually([&] { return test::pids_with_cmdline(sleeper).empty(); }, 2s))
+      << "the program's background child outlived Process::kill()";
+}
+
+TEST(Process, DestructorKillsAndReaps) {
+  test::MarkedProcessReaper sleepers("1000." + test::unique_digits());
+  pid_t pid = -1;
+  {
+    SpawnOptions options;
+    options.argv = {"/bin/sleep", sleepers.marker()};
+    options.time_limit = 60.0;
+    auto p = Process::spawn(options);
+    pid = p->pid();
+    ASSERT_TRUE(test::eventually([&] { return !test::pids_with_cmdline(sleepers.marker()).empty(); }, 5s));
+  }
+  EXPECT_TRUE(test::pids_with_cmdline(sleepers.marker()).empty());
+  EXPECT_EQ(test::process_state(pid), 0) << "pid " << pid << " is still there (a zombie?)";
+}
+
+}  // namespace
+}  // namespace labgrade

@@ -1,0 +1,164 @@
+// Reporters against golden files in framework/tests/golden/.
+//
+// To regenerate the golden files after an intended change of a format, run
+//   LABGRADE_UPDATE_GOLDEN=1 build/framework/tests/framework_tests --gtest_filter='Reporters*'
+// then read the diff (git diff framework/tests/golden) before committing it.
+#include "labgrade/reporters.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "test_support.hpp"
+
+namespace labgrade {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+// One check of each kind: passed, failed (expected/got/hint), advisory
+// failed at 0 points, grader error.
+Report fixed_report() {
+  Report report;
+  report.lab = "posix-shm";
+  report.title = "POSIX shared memory";
+  report.submission = "/submissions/ana";
+  report.execution_time = 1.23456;
+  report.isolation = "namespaces";
+
+  CheckResult passed;
+  passed.test = "BothProgramsBuild";
+  passed.title = "both programs build";
+  passed.status = CheckResult::Status::passed;
+  passed.score = 1;
+  passed.max_score = 1;
+  passed.tags = {"build"};
+  passed.seconds = 0.5;
+  report.checks.push_back(passed);
+
+  CheckResult failed;
+  failed.test = "ConsumerRemovesObject";
+  failed.title = "consumer removes the shared memory object";
+  failed.status = CheckResult::Status::failed;
+  failed.score = 0;
+  failed.max_score = 2;
+  failed.expected = "/dev/shm to be empty";
+  failed.got = "SYSUOS (4096 bytes)";
+  failed.hint = "call shm_unlink(name) when you are done";
+  failed.tags = {"consumer", "cleanup"};
+  failed.visibility = "hidden";
+  report.checks.push_back(failed);
+
+  CheckResult advisory;
+  advisory.test = "ErrorsOnStderr";
+  advisory.title = "errors go to stderr";
+  advisory.status = CheckResult::Status::failed;
+  advisory.score = 0;
+  advisory.max_score = 0;
+  advisory.expected = "your shm_consumer to print an error message on stderr";
+  advisory.got = "nothing on stderr; its stdout: \"shm_open: No such file or directory\\n\"";
+  advisory.hint = "use perror";
+  advisory.tags = {"style"};
+  report.checks.push_back(advisory);
+
+  CheckResult error;
+  error.test = "ConsumerPrintsStoredMessage";
+  error.title = "consumer prints the stored message";
+  error.status = CheckResult::Status::grader_error;
+  error.score = 0;
+  error.max_score = 1;
+  error.expected = "the reference shm_producer to exit with status 0";
+  error.got = "the reference shm_producer exited with status 3";
+  error.hint = "the reference program failed while setting up the check";
+  report.checks.push_back(error);
+  return report;
+}
+
+fs::path golden_dir() { return test::tests_dir() / "golden"; }
+
+// Compares `actual` with the golden file, or rewrites it under LABGRADE_UPDATE_GOLDEN=1.
+void expect_golden(const std::string& name, const std::string& actual) {
+  const fs::path file = golden_dir() / name;
+  const char* update = std::getenv("LABGRADE_UPDATE_GOLDEN");
+  if (update != nullptr && std::string(update) == "1") {
+    test::write_text(file, actual);
+    std::cerr << "wrote " << file << "\n";
+    return;
+  }
+  ASSERT_TRUE(fs::exists(file)) << file << " is missing: run with LABGRADE_UPDATE_GOLDEN=1 to create it";
+  EXPECT_EQ(actual, test::read_text(file)) << "differs from " << file
+                                           << " (LABGRADE_UPDATE_GOLDEN=1 regenerates it, if the change is meant)";
+}
+
+TEST(Reporters, TextWithoutColourMatchesGolden) {
+  const std::string text = format_text(fixed_report(), TextStyle{.colour = false});
+  EXPECT_EQ(text.find('\033'), std::string::npos) << "escape codes without colour";
+  expect_golden("report.txt", text);
+}
+
+TEST(Reporters, JsonMatchesGolden) {
+  expect_golden("report.json", format_json(fixed_report()).dump(2) + "\n");
+}
+
+TEST(Reporters, JsonHasExactlyTheDocumentedKeys) {
+  const auto json = format_json(fixed_report());
+  std::set<std::string> keys;
+  for (const auto& [key, value] : json.items()) keys.insert(key);
+  EXPECT_EQ(keys, (std::set<std::string>{"lab", "score", "max_score", "execution_time", "tests"}));
+  EXPECT_EQ(json.at("lab"), "posix-shm");
+  EXPECT_EQ(json.at("score"), 1.0);
+  EXPECT_EQ(json.at("max_score"), 4.0);
+  EXPECT_EQ(json.at("execution_time"), 1.235);
+
+  ASSERT_TRUE(json.at("tests").is_array());
+  ASSERT_EQ(json.at("tests").size(), 4u);
+  const std::set<std::string> statuses = {"passed", "failed"};
+  for (const auto& t : json.at("tests")) {
+    std::set<std::string> test_keys;
+    for (const auto& [key, value] : t.items()) test_keys.insert(key);
+    EXPECT_EQ(test_keys,
+              (std::set<std::string>{"name", "score", "max_score", "status", "output", "tags", "visibility"}));
+    EXPECT_EQ(statuses.count(t.at("status").get<std::string>()), 1u) << t.dump();
+  }
+  const auto& tests = json.at("tests");
+  EXPECT_EQ(tests[0].at("status"), "passed");
+  EXPECT_EQ(tests[0].at("output"), "");
+  EXPECT_EQ(tests[1].at("status"), "failed");
+  EXPECT_EQ(tests[1].at("visibility"), "hidden");
+  EXPECT_THAT(tests[1].at("output").get<std::string>(), HasSubstr("expected /dev/shm to be empty"));
+  EXPECT_THAT(tests[1].at("output").get<std::string>(), HasSubstr("hint: call shm_unlink"));
+  EXPECT_EQ(tests[2].at("max_score"), 0.0);
+  EXPECT_EQ(tests[3].at("status"), "failed");  // a grader error is not "passed" to an autograder
+  EXPECT_THAT(tests[3].at("output").get<std::string>(), HasSubstr("grader error"));
+}
+
+TEST(Reporters, TextWithColourPaintsTheMarks) {
+  const std::string text = format_text(fixed_report(), TextStyle{.colour = true});
+  EXPECT_THAT(text, HasSubstr("\033[32mPASS\033[0m"));
+  EXPECT_THAT(text, HasSubstr("\033[31mFAIL\033[0m"));
+}
+
+TEST(Reporters, TextSaysWhenIsolationWasOff) {
+  Report report = fixed_report();
+  report.isolation = "off";
+  report.isolation_note = "clone: Operation not permitted";
+  const std::string text = format_text(report, TextStyle{.colour = false});
+  EXPECT_THAT(text, HasSubstr("isolation was off (clone: Operation not permitted)"));
+  EXPECT_THAT(format_text(fixed_report(), TextStyle{.colour = false}), ::testing::Not(HasSubstr("isolation")));
+}
+
+TEST(Reporters, TextSummaryOfAllPassed) {
+  Report report = fixed_report();
+  report.checks.resize(1);
+  EXPECT_THAT(format_text(report, TextStyle{.colour = false}), HasSubstr("1/1 points, all checks passed in 1.23 s"));
+}
+
+}  // namespace
+}  // namespace labgrade

@@ -1,0 +1,294 @@
+// Worlds: what a check's programs see, what the host sees, and that tearing
+// a world down leaves nothing behind (daemons and stopped processes included).
+#include "labgrade/world.hpp"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "labgrade/error.hpp"
+#include "test_support.hpp"
+
+namespace labgrade {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+SpawnOptions shell(const std::string& script, double time_limit = 5.0) {
+  SpawnOptions options;
+  options.argv = {"/bin/sh", "-c", script};
+  options.time_limit = time_limit;
+  return options;
+}
+
+WorldOptions small_world() {
+  WorldOptions options;
+  options.shm_mb = 4;
+  return options;
+}
+
+// The argv of a sleeper started by a test ("sleep\0<marker>"), as /proc/PID/cmdline holds it.
+std::string sleeper_cmdline(const std::string& marker) { return std::string("sleep") + '\0' + marker; }
+
+// The System V shared memory ids the host sees.
+std::set<int> host_sysv_shm_ids() {
+  std::set<int> ids;
+  std::stringstream in(test::read_text("/proc/sysvipc/shm"));
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::stringstream fields(line);
+    long key = 0;
+    int id = -1;
+    if (fields >> key >> id) ids.insert(id);
+  }
+  return ids;
+}
+
+// (a)-(e): a world of its own namespaces; skipped where the machine has none.
+class NamespacedWorld : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (detect_isolation() == Isolation::none) {
+      GTEST_SKIP() << "no namespaces on this machine: " << isolation_fallback_reason();
+    }
+  }
+};
+
+TEST_F(NamespacedWorld, HostNeverSeesTheWorldsShm) {
+  const std::string name = "labgrade-test-" + test::unique_digits();
+  const fs::path on_host = fs::path("/dev/shm") / name;
+  test::RemoveOnExit leaked(on_host);  // only if the world's object reached the host
+  auto world = std::make_unique<World>(small_world());
+  EXPECT_NE(world->isolation(), Isolation::none);
+  auto p = world->spawn(shell("printf hello > /dev/shm/" + name));
+  ASSERT_TRUE(p->wait().exited_with(0)) << p->wait().describe() << ": " << p->stderr_text();
+
+  EXPECT_TRUE(fs::exists(world->shm_dir() / name)) << "the world's /dev/shm, seen from outside, lacks " << name;
+  EXPECT_EQ(test::read_text(world->shm_dir() / name), "hello");
+  EXPECT_FALSE(fs::exists(on_host)) << "the world wrote into the host's /dev/shm";
+  world.reset();
+  EXPECT_FALSE(fs::exists(on_host));
+}
+
+TEST_F(NamespacedWorld, WorldNeverSeesTheHostsShm) {
+  const fs::path on_host = fs::path("/dev/shm") / ("labgrade-test-" + test::unique_digits());
+  test::RemoveOnExit guard(on_host);
+  test::write_text(on_host, "host");
+  // The probe works: on the host, the same command finds the file.
+  auto host_probe = Process::spawn(shell("test -e " + on_host.string()));
+  ASSERT_TRUE(host_probe->wait().exited_with(0));
+
+  World world(small_world());
+  auto p = world.spawn(shell("test -e " + on_host.string()));
+  EXPECT_TRUE(p->wait().exited_with(1)) << "in the world, test -e " << on_host << " " << p->wait().describe();
+  auto listing = world.spawn(shell("ls -A /dev/shm"));
+  EXPECT_TRUE(listing->wait().exited_with(0));
+  EXPECT_EQ(listing->stdout_text(), "") << "a fresh world's /dev/shm is empty";
+}
+
+TEST_F(NamespacedWorld, WorldsDoNotSeeEachOther) {
+  const std::string name = "labgrade-test-" + test::unique_digits();
+  test::RemoveOnExit leaked(fs::path("/dev/shm") / name);  // only if a world wrote the host's
+  World first(small_world());
+  World second(small_world());
+  ASSERT_TRUE(first.spawn(shell("touch /dev/shm/" + name))->wait().exited_with(0));
+  EXPECT_TRUE(fs::exists(first.shm_dir() / name));
+  EXPECT_FALSE(fs::exists(second.shm_dir() / name));
+  EXPECT_TRUE(second.spawn(shell("test -e /dev/shm/" + name))->wait().exited_with(1));
+}
+
+TEST_F(NamespacedWorld, SystemVIpcIsPrivate) {
+  if (!fs::exists("/usr/bin/ipcmk") && !fs::exists("/bin/ipcmk")) GTEST_SKIP() << "ipcmk (util-linux) is not installed";
+  if (!fs::exists("/proc/sysvipc/shm")) GTEST_SKIP() << "no /proc/sysvipc/shm";
+  const std::set<int> before = host_sysv_shm_ids();
+  World world(small_world());
+  auto p = world.spawn(shell("ipcmk -M 4096 >/dev/null && tail -n +2 /proc/sysvipc/shm | wc -l"));
+  EXPECT_TRUE(p->wait().exited_with(0)) << p->stderr_text();
+  EXPECT_EQ(p->stdout_text(), "1\n") << "the world sees its own segment";
+  const std::set<int> during = host_sysv_shm_ids();
+  for (int id : during) {
+    if (before.count(id) == 0) {
+      ADD_FAILURE() << "the world's System V segment " << id << " is visible on the host";
+      ::shmctl(id, IPC_RMID, nullptr);  // leave nothing behind
+    }
+  }
+}
+
+TEST_F(NamespacedWorld, HasNoNetworkButLoopback) {
+  World world(small_world());
+  auto p = world.spawn(shell("cat /proc/net/dev"));
+  ASSERT_TRUE(p->wait().exited_with(0)) << p->stderr_text();
+  std::stringstream in(p->stdout_text());
+  std::string line;
+  std::set<std::string> interfaces;
+  while (std::getline(in, line)) {
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    name.erase(0, name.find_first_not_of(' '));
+    interfaces.insert(name);
+  }
+  EXPECT_EQ(interfaces, std::set<std::string>{"lo"});
+}
+
+TEST_F(NamespacedWorld, TeardownKillsASetsidDaemon) {
+  test::MarkedProcessReaper sleepers("1000." + test::unique_digits());
+  const std::string sleeper = sleeper_cmdline(sleepers.marker());
+  auto world = std::make_unique<World>(small_world());
+  auto p = world->spawn(shell("setsid sh -c 'exec sleep " + sleepers.marker() +
+                              "' </dev/null >/dev/null 2>&1 & exit 0"));
+  ASSERT_TRUE(p->wait().exited_with(0)) << p->wait().describe();
+  ASSERT_TRUE(test::eventually([&] { return !test::pids_with_cmdline(sleeper).empty(); }, 5s))
+      << "the daemon never started";
+
+  world.reset();
+  EXPECT_TRUE(test::eventually([&] { return test::pids_with_cmdline(sleeper).empty(); }, 2s))
+      << "the daemon outlived its world";
+}
+
+TEST_F(NamespacedWorld, TeardownKillsAStoppedDaemon) {
+  test::MarkedProcessReaper sleepers("1000." + test::unique_digits());
+  auto world = std::make_unique<World>(small_world());
+  auto p = world->spawn(shell("setsid sh -c 'kill -STOP $$; exec sleep " + sleepers.marker() +
+                              "' </dev/null >/dev/null 2>&1 & exit 0"));
+  ASSERT_TRUE(p->wait().exited_with(0)) << p->wait().describe();
+  auto stopped = [&] {
+    for (pid_t pid : test::pids_with_cmdline(sleepers.marker())) {
+      if (test::process_state(pid) == 'T') return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(test::eventually(stopped, 5s)) << "the daemon never stopped itself";
+
+  world.reset();
+  EXPECT_TRUE(test::eventually([&] { return test::pids_with_cmdline(sleepers.marker()).empty(); }, 2s))
+      << "the stopped daemon outlived its world";
+}
+
+TEST_F(NamespacedWorld, TeardownKillsAStoppedProgram) {
+  World world(small_world());
+  auto p = world.spawn(shell("kill -STOP $$; exit 0", 30.0));
+  ASSERT_TRUE(test::eventually([&] { return test::process_state(p->pid()) == 'T'; }, 5s));
+  world.tear_down();
+  ASSERT_TRUE(p->finished()) << "tear_down returned while the stopped program lived";
+  EXPECT_EQ(p->wait().ending, ProcessResult::Ending::signaled) << p->wait().describe();
+  EXPECT_EQ(p->wait().signal, SIGKILL);
+}
+
+TEST_F(NamespacedWorld, InitIsPidOneInside) {
+  World world(small_world());
+  ASSERT_GT(world.init_pid(), 1);
+  auto p = world.spawn(shell("echo $$; cat /proc/1/cmdline"));
+  ASSERT_TRUE(p->wait().exited_with(0)) << p->stderr_text();
+  const std::string out = p->stdout_text();
+  const auto newline = out.find('\n');
+  ASSERT_NE(newline, std::string::npos) << out;
+  const long inside = std::stol(out.substr(0, newline));
+  EXPECT_GT(inside, 1);
+  EXPECT_LT(inside, 100) << "a fresh pid namespace numbers from 1";
+  EXPECT_NE(inside, p->pid()) << "the program's pid inside equals its host pid: no pid namespace";
+
+  const std::string init_cmdline = out.substr(newline + 1);
+  EXPECT_FALSE(init_cmdline.empty());
+  EXPECT_EQ(init_cmdline, test::read_text("/proc/" + std::to_string(world.init_pid()) + "/cmdline"))
+      << "pid 1 inside is not the world's init";
+  EXPECT_EQ(init_cmdline.find("/bin/sh"), std::string::npos) << "pid 1 inside is the program";
+}
+
+TEST_F(NamespacedWorld, ProgramsRunInTheWorkdirWithASmallEnvironment) {
+  ::setenv("LABGRADE_TEST_SECRET", "grader only", 1);
+  World world(small_world());
+  auto p = world.spawn(shell("pwd; echo \"$HOME\"; echo \"$TMPDIR\"; echo \"${LABGRADE_TEST_SECRET-unset}\""));
+  ::unsetenv("LABGRADE_TEST_SECRET");
+  ASSERT_TRUE(p->wait().exited_with(0)) << p->stderr_text();
+  const std::string dir = world.workdir().string();
+  EXPECT_EQ(p->stdout_text(), dir + "\n" + dir + "\n" + dir + "\nunset\n");
+}
+
+TEST_F(NamespacedWorld, TeardownRemovesTheWorkdir) {
+  fs::path workdir;
+  {
+    World world(small_world());
+    workdir = world.workdir();
+    ASSERT_TRUE(world.spawn(shell("echo data > file"))->wait().exited_with(0));
+    EXPECT_TRUE(fs::exists(workdir / "file"));
+  }
+  EXPECT_FALSE(fs::exists(workdir));
+}
+
+TEST_F(NamespacedWorld, SpawnAfterTeardownIsAGraderError) {
+  World world(small_world());
+  world.tear_down();
+  EXPECT_THROW(world.spawn(shell("true")), GraderError);
+}
+
+TEST(HostWorld, IsolationNamesAreWords) {
+  EXPECT_EQ(to_string(Isolation::namespaces), "namespaces");
+  EXPECT_EQ(to_string(Isolation::user_namespaces), "user namespaces");
+  EXPECT_EQ(to_string(Isolation::none), "off");
+}
+
+// (f): without isolation, the world is the host; the lab's names are removed.
+TEST(HostWorld, RunsProgramsAndRemovesTheLabsShmNamesAtTeardown) {
+  const std::string name = "labgrade-test-" + test::unique_digits();
+  const fs::path on_host = fs::path("/dev/shm") / name;
+  test::RemoveOnExit guard(on_host);
+  WorldOptions options = small_world();
+  options.shm_names = {name};
+  auto world = std::make_unique<World>(options, Isolation::none);
+  EXPECT_EQ(world->isolation(), Isolation::none);
+  EXPECT_EQ(world->shm_dir(), fs::path("/dev/shm"));
+  EXPECT_EQ(world->init_pid(), -1);
+  const fs::path workdir = world->workdir();
+
+  auto p = world->spawn(shell("printf x > /dev/shm/" + name + "; pwd"));
+  ASSERT_TRUE(p->wait().exited_with(0)) << p->stderr_text();
+  EXPECT_EQ(p->stdout_text(), workdir.string() + "\n");
+  EXPECT_TRUE(fs::exists(on_host)) << "without isolation the program writes the host's /dev/shm";
+
+  world.reset();
+  EXPECT_FALSE(fs::exists(on_host)) << "teardown left the lab's shm name " << name;
+  EXPECT_FALSE(fs::exists(workdir));
+}
+
+TEST(HostWorld, RemovesLeftoversOfTheLabsShmNamesAtStart) {
+  const std::string name = "labgrade-test-" + test::unique_digits();
+  const fs::path on_host = fs::path("/dev/shm") / name;
+  test::RemoveOnExit guard(on_host);
+  test::write_text(on_host, "left by an earlier run");
+  WorldOptions options = small_world();
+  options.shm_names = {name};
+  World world(options, Isolation::none);
+  EXPECT_FALSE(fs::exists(on_host));
+}
+
+TEST(HostWorld, TeardownKillsASetsidDaemon) {
+  test::MarkedProcessReaper sleepers("1000." + test::unique_digits());
+  const std::string sleeper = sleeper_cmdline(sleepers.marker());
+  auto world = std::make_unique<World>(small_world(), Isolation::none);
+  auto p = world->spawn(shell("setsid sh -c 'exec sleep " + sleepers.marker() +
+                              "' </dev/null >/dev/null 2>&1 & exit 0"));
+  ASSERT_TRUE(p->wait().exited_with(0)) << p->wait().describe();
+  ASSERT_TRUE(test::eventually([&] { return !test::pids_with_cmdline(sleeper).empty(); }, 5s))
+      << "the daemon never started";
+
+  world.reset();
+  EXPECT_TRUE(test::pids_with_cmdline(sleeper).empty()) << "the daemon outlived its world";
+}
+
+}  // namespace
+}  // namespace labgrade
