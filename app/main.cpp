@@ -56,9 +56,11 @@ int cmd_list(const fs::path& labs_dir) {
 }
 
 int cmd_check(const fs::path& labs_dir, const std::string& lab_name, const std::string& format,
-              const std::string& output_file, const fs::path& dir) {
+              const std::string& output_file, const fs::path& dir, const std::vector<std::string>& only) {
   LabSpec lab = find_lab(labs_dir, lab_name);
-  Report report = grade_submission(lab, dir, GradeOptions{});
+  GradeOptions options;
+  options.only = only;
+  Report report = grade_submission(lab, dir, options);
   std::string text;
   if (format == "json") {
     text = format_json(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
@@ -105,6 +107,10 @@ int main(int argc, char** argv) {
   check->add_option("--format", format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   check->add_option("--output", output, "write the report to FILE instead of stdout");
   check->add_option("dir", dir, "the submission directory")->capture_default_str();
+  std::vector<std::string> only;
+  check->add_option("--only", only, "run just this check (its test name, e.g. EndToEnd); repeatable")
+      ->allow_extra_args(false)
+      ->delimiter(',');
 
   auto* selftest = app.add_subcommand("selftest", "prove each lab: reference full marks, every mutant caught");
   std::string selftest_lab_name;
@@ -119,7 +125,7 @@ int main(int argc, char** argv) {
 
   try {
     if (*list) return cmd_list(labs_dir);
-    if (*check) return cmd_check(labs_dir, lab, format, output, dir);
+    if (*check) return cmd_check(labs_dir, lab, format, output, dir, only);
     if (*selftest) return cmd_selftest(labs_dir, selftest_lab_name);
   } catch (const UsageError& e) {
     fmt::print(stderr, "labgrade: {}\n", e.what());

@@ -25,11 +25,12 @@ struct GradeOptions {
   std::vector<std::string> runner = {"/proc/self/exe", "__run-checks"};
   std::filesystem::path cache_dir;  // reference builds; empty: default_cache_dir()
   int jobs = 0;                     // compilers at once; 0: the number of cores
+  std::vector<std::string> only;    // run just these checks (test names); empty: all
 };
 
-/// Throws UsageError (exit 2) when the submission folder is missing or the
-/// lab's checks do not match this program's graders; GraderError (exit 3)
-/// when the reference does not build.
+/// Throws UsageError (exit 2) when the submission folder is missing, the
+/// lab's checks do not match this program's graders, or `only` names an
+/// unknown check; GraderError (exit 3) when the reference does not build.
 Report grade_submission(const LabSpec& lab, const std::filesystem::path& submission,
                         const GradeOptions& options);
 
