@@ -17,7 +17,7 @@ namespace {
 // The shim's message, byte for byte (see labgrade_clock.c).
 struct WireEvent {
   char kind;
-  char call[15];
+  char call[23];
   double seconds;
 };
 

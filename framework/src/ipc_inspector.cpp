@@ -20,6 +20,7 @@ namespace labgrade {
 namespace {
 
 constexpr std::size_t k_proc_buffer = 1 << 20;
+constexpr std::uint32_t k_setns_failed = 0xffffffffU;  // instead of a length: then errno
 
 bool write_all(int fd, const void* data, std::size_t n) {
   const char* p = static_cast<const char*>(data);
@@ -49,7 +50,11 @@ bool read_all(int fd, void* data, std::size_t n) {
 // multithreaded process). Protocol: u32 length + /proc/sysvipc/shm text;
 // then for each {shmid, max} it is sent: u32 length + that many bytes.
 [[noreturn]] void inspect_in_world(int pidfd, int flags, int to_parent, int from_parent, char* buffer) {
-  if (pidfd >= 0 && ::setns(pidfd, flags) != 0) ::_exit(10);
+  if (pidfd >= 0 && ::setns(pidfd, flags) != 0) {
+    std::uint32_t failed[2] = {k_setns_failed, static_cast<std::uint32_t>(errno)};
+    write_all(to_parent, failed, sizeof failed);
+    ::_exit(10);
+  }
   int fd = ::open("/proc/sysvipc/shm", O_RDONLY | O_CLOEXEC);
   if (fd < 0) ::_exit(11);
   std::uint32_t length = 0;
@@ -117,6 +122,12 @@ std::vector<SysvSegment> sysv_segments(const World& world, std::size_t max_bytes
   };
   std::uint32_t length = 0;
   if (!read_all(up.read.get(), &length, sizeof length)) throw fail("/proc/sysvipc/shm");
+  if (length == k_setns_failed) {
+    std::uint32_t err = 0;
+    read_all(up.read.get(), &err, sizeof err);
+    ::waitpid(child, nullptr, 0);
+    throw SyscallError("setns", fmt::format("the world's init (pid {}), CLONE_NEWIPC", world.init_pid()), static_cast<int>(err));
+  }
   std::string text(length, '\0');
   if (!read_all(up.read.get(), text.data(), length)) throw fail("/proc/sysvipc/shm");
   std::vector<SysvSegment> segments = parse_proc_shm(text);

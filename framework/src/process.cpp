@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -133,6 +134,20 @@ std::vector<std::pair<int, rlim_t>> rlimits_of(const ResourceLimits& l) {
   return out;
 }
 
+UniqueFd memfd_holding(const std::string& bytes) {
+  UniqueFd fd{::memfd_create("labgrade-stdin", MFD_CLOEXEC)};
+  if (!fd) throw SyscallError("memfd_create", "\"labgrade-stdin\", MFD_CLOEXEC", errno);
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw SyscallError("write", fmt::format("memfd, {} bytes", bytes.size()), errno);
+    done += static_cast<std::size_t>(n);
+  }
+  if (::lseek(fd.get(), 0, SEEK_SET) != 0) throw SyscallError("lseek", "memfd, 0, SEEK_SET", errno);
+  return fd;
+}
+
 void append_capped(Captured& c, const char* data, std::size_t n, std::size_t cap) {
   c.total += n;
   if (c.bytes.size() < cap) c.bytes.append(data, std::min(n, cap - c.bytes.size()));
@@ -174,10 +189,14 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
   Pipe in = Pipe::create(), out = Pipe::create(), err = Pipe::create(), errors = Pipe::create();
   Pipe wake = Pipe::create();
   Pipe report = Pipe::create();
-  UniqueFd dev_null;
-  if (!options.stdin_bytes && !options.interactive_stdin) {
-    dev_null.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-    if (!dev_null) throw SyscallError("open", "\"/dev/null\", O_RDONLY", errno);
+  // stdin: a pipe the pump feeds (interactive), a memfd holding the bytes
+  // (no pump, no pipe-sized steps: the program reads as from a file), or /dev/null.
+  UniqueFd fixed_stdin;
+  if (options.stdin_bytes && !options.interactive_stdin) {
+    fixed_stdin = memfd_holding(*options.stdin_bytes);
+  } else if (!options.interactive_stdin) {
+    fixed_stdin.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!fixed_stdin) throw SyscallError("open", "\"/dev/null\", O_RDONLY", errno);
   }
 
   std::vector<std::string> argv = options.argv;
@@ -192,7 +211,7 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
     plan.envp = c_strings(env);
   }
   plan.cwd = cwd.empty() ? nullptr : cwd.c_str();
-  plan.stdin_fd = dev_null ? dev_null.get() : in.read.get();
+  plan.stdin_fd = fixed_stdin ? fixed_stdin.get() : in.read.get();
   plan.stdout_fd = out.write.get();
   plan.stderr_fd = err.write.get();
   plan.error_fd = errors.write.get();
@@ -237,11 +256,8 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
     ::waitpid(program, nullptr, 0);
     throw SyscallError("pidfd_open", std::to_string(program), e);
   }
-  if (!dev_null) self->m_stdin = std::move(in.write);
-  if (options.stdin_bytes) {
-    self->m_stdin_pending = *options.stdin_bytes;
-    self->m_stdin_close_requested = true;
-  }
+  if (!fixed_stdin) self->m_stdin = std::move(in.write);
+  if (options.stdin_bytes && options.interactive_stdin) self->m_stdin_pending = *options.stdin_bytes;
   self->m_stdout = std::move(out.read);
   self->m_stderr = std::move(err.read);
   self->m_wake_read = std::move(wake.read);
@@ -407,8 +423,8 @@ void Process::signal(int sig) {
 // left running in its group goes too.
 void Process::kill_group_locked() {
   if (m_reaped) return;
-  ::kill(-m_pid, SIGCONT);
-  ::kill(-m_pid, SIGKILL);
+  ::kill(-m_pid, SIGKILL);  // kills stopped processes too; the SIGCONT after
+  ::kill(-m_pid, SIGCONT);  // only wakes what SIGKILL could not reach yet
   if (!m_result) ::syscall(SYS_pidfd_send_signal, m_pidfd.get(), SIGKILL, nullptr, 0);
 }
 

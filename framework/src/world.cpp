@@ -175,8 +175,8 @@ void format_fd_path(char (&out)[64], int fd, const char* name) {
       if (::read(plan.control_fd, &byte, 1) <= 0) break;
     }
   }
-  ::kill(-1, SIGCONT);  // stopped processes die only once they run
-  ::kill(-1, SIGKILL);
+  ::kill(-1, SIGKILL);  // SIGKILL ends stopped processes too; SIGCONT first
+  ::kill(-1, SIGCONT);  // would let them run (and exit) before it arrives
   ::_exit(0);
 }
 
@@ -389,8 +389,8 @@ void World::tear_down() noexcept {
       auto orphans = children_of_self();
       if (orphans.empty()) break;
       for (pid_t pid : orphans) {
-        ::kill(pid, SIGCONT);
         ::kill(pid, SIGKILL);
+        ::kill(pid, SIGCONT);
         ::waitpid(pid, nullptr, 0);
       }
     }

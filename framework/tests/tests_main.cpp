@@ -12,12 +12,13 @@
 int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
   if (argc == 3 && std::string(argv[1]) == "__run-checks") return labgrade::run_checks_main(argv[2]);
-  // The fake lab's checks (grading_test.cpp) need a grading context: only the
-  // runner runs them (with its own --gtest_filter=FakeLab.*). Set before
+  // The fake labs' checks (grading_test.cpp, clock_grading_test.cpp) need a
+  // grading context: only the runner runs them (with its own
+  // --gtest_filter=FakeLab.* or FakeClock.*). Set before
   // InitGoogleTest so that a --gtest_filter on the command line (or
   // $GTEST_FILTER) still wins, and so that --gtest_list_tests (what
   // gtest_discover_tests runs) omits them.
-  if (std::getenv("GTEST_FILTER") == nullptr) ::testing::GTEST_FLAG(filter) = "-FakeLab.*";
+  if (std::getenv("GTEST_FILTER") == nullptr) ::testing::GTEST_FLAG(filter) = "-FakeLab.*:FakeClock.*";
   ::testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }

@@ -25,7 +25,7 @@ struct SysvSegment {
   int shmid = -1;
   unsigned mode = 0;          // permission bits, e.g. 0666
   std::size_t size = 0;
-  pid_t creator_pid = 0;      // as the world numbers its processes
+  pid_t creator_pid = 0;      // the host's pid of its creator, as Process::pid() says
   unsigned long nattch = 0;   // processes attached to it
   std::string bytes;          // its first bytes (up to max_bytes)
 };

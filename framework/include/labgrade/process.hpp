@@ -68,8 +68,9 @@ struct SpawnOptions {
   std::vector<std::string> argv;            // argv[0] is the path to execute
   std::vector<std::string> env;             // the whole environment; empty: inherit the grader's
   std::filesystem::path cwd;                // empty: the grader's
-  std::optional<std::string> stdin_bytes;   // written, then stdin is closed
-  bool interactive_stdin = false;           // stdin stays open: write_stdin / close_stdin
+  std::optional<std::string> stdin_bytes;   // its whole stdin (a memfd: read as from a file)
+  bool interactive_stdin = false;           // stdin is a pipe, kept open: write_stdin / close_stdin
+                                            // (with stdin_bytes too: those are written first)
   double time_limit = 5.0;                  // wall seconds; then SIGKILL
   std::size_t output_cap = 1 << 20;         // per stream
   ResourceLimits limits;
