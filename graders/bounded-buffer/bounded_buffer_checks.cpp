@@ -1,0 +1,294 @@
+// The checks of the bounded-buffer lab (labs.md). The grader reads `in`,
+// `out` and `buffer` straight from the world's /dev/shm/SYSUOS_bb, and runs
+// every behaviour at each BUFFER_SIZE it compiled (10, 2, 7, 64), so a
+// submission that assumes one size fails with a message naming the size.
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <string_view>
+#include <optional>
+#include <random>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <labgrade/check.hpp>
+
+namespace {
+
+using namespace std::chrono_literals;
+using labgrade::CheckWorld;
+using labgrade::Failure;
+
+struct Size {
+  const char* variant;
+  int buffer_size;
+};
+constexpr Size k_sizes[] = {{"default", 10}, {"size2", 2}, {"size7", 7}, {"size64", 64}};
+const char* const k_object = "SYSUOS_bb";
+
+// The header's shared_data, as read from the object.
+struct State {
+  int in = 0;
+  int out = 0;
+  std::vector<int> buffer;
+  bool operator==(const State&) const = default;
+};
+
+std::optional<State> read_state(const CheckWorld& world, int buffer_size) {
+  auto bytes = world.read_shm(k_object);
+  const std::size_t size = sizeof(int) * (2 + static_cast<std::size_t>(buffer_size));
+  if (!bytes || bytes->size() < size) return std::nullopt;
+  State s;
+  std::memcpy(&s.in, bytes->data(), sizeof(int));
+  std::memcpy(&s.out, bytes->data() + sizeof(int), sizeof(int));
+  s.buffer.resize(static_cast<std::size_t>(buffer_size));
+  std::memcpy(s.buffer.data(), bytes->data() + 2 * sizeof(int), sizeof(int) * s.buffer.size());
+  return s;
+}
+
+std::vector<int> random_items(std::size_t count) {
+  static std::mt19937 generator{std::random_device{}()};
+  std::uniform_int_distribution<int> value(-1000000, 1000000);
+  std::vector<int> out(count);
+  for (auto& v : out) v = value(generator);
+  return out;
+}
+
+// One item a line, as the producer reads them.
+std::string lines(const std::vector<int>& items, std::size_t from = 0, std::size_t to = SIZE_MAX) {
+  std::string out;
+  out.reserve(12 * (std::min(to, items.size()) - std::min(from, items.size())));
+  char digits[16];
+  for (std::size_t i = from; i < items.size() && i < to; ++i) {
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, items[i]);
+    out.append(digits, end);
+    out.push_back('\n');
+  }
+  return out;
+}
+
+// What a state says about the program that left it, in the student's terms:
+// an index outside the buffer (an assumed size), an item written over one
+// nobody had taken.
+std::string diagnose(const State& s, const std::vector<int>& items, int buffer_size) {
+  if (s.in < 0 || s.in >= buffer_size || s.out < 0 || s.out >= buffer_size) {
+    return fmt::format(": {} is not a slot of a {}-slot buffer — the code assumes another BUFFER_SIZE "
+                       "(use BUFFER_SIZE, never a number)", s.in < 0 || s.in >= buffer_size ? "in == " + std::to_string(s.in)
+                                                                                          : "out == " + std::to_string(s.out),
+                       buffer_size);
+  }
+  for (std::size_t slot = 0; slot < s.buffer.size(); ++slot) {
+    auto it = std::find(items.begin(), items.end(), s.buffer[slot]);
+    auto number = it - items.begin();
+    if (it != items.end() && number >= buffer_size - 1 && static_cast<long>(slot) == number % buffer_size) {
+      return fmt::format(": slot {} holds item #{}, written over item #{} that nobody had taken", slot, number + 1,
+                         number + 1 - buffer_size);
+    }
+  }
+  return "";
+}
+
+// "in == 3, out == 0; buffer: [item #1, item #2, item #3, 0, ...]", in the items' numbers.
+std::string describe(const State& s, const std::vector<int>& items) {
+  std::string slots;
+  for (std::size_t i = 0; i < s.buffer.size() && i < 12; ++i) {
+    auto it = std::find(items.begin(), items.end(), s.buffer[i]);
+    std::string what = it == items.end() ? std::to_string(s.buffer[i])
+                                         : fmt::format("item #{}", it - items.begin() + 1);
+    slots += (slots.empty() ? "" : ", ") + what;
+  }
+  if (s.buffer.size() > 12) slots += ", ...";
+  return fmt::format("in == {}, out == {}; buffer: [{}]", s.in, s.out, slots);
+}
+
+// The first difference between the items sent and the lines a consumer printed.
+std::optional<std::string> compare_items(const std::vector<int>& sent, const std::string& printed) {
+  std::size_t i = 0;
+  const char* p = printed.data();
+  const char* const end = p + printed.size();
+  while (p < end) {
+    const char* eol = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    if (eol == nullptr) eol = end;
+    std::string_view line(p, static_cast<std::size_t>(eol - p));
+    p = eol + 1;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+    if (line.empty()) continue;
+    if (i >= sent.size()) return fmt::format("an extra item {} after the {} expected", line, sent.size());
+    int value = 0;
+    auto [stop, ec] = std::from_chars(line.data(), line.data() + line.size(), value);
+    if (ec != std::errc() || stop != line.data() + line.size() || value != sent[i]) {
+      auto later = std::find(sent.begin(), sent.end(), value);
+      std::string note = ec != std::errc() || stop != line.data() + line.size() ? "not a number on its own line"
+                         : later == sent.end() ? "a value that was never sent (garbage)"
+                         : later - sent.begin() < static_cast<long>(i) ? fmt::format("item #{} again (a duplicate)", later - sent.begin() + 1)
+                                                                      : fmt::format("item #{} (items were lost or reordered)", later - sent.begin() + 1);
+      return fmt::format("item #{} should be {}; it printed \"{}\": {}", i + 1, sent[i], line, note);
+    }
+    ++i;
+  }
+  if (i < sent.size()) return fmt::format("only {} of the {} items (item #{} = {} never came)", i, sent.size(), i + 1, sent[i]);
+  return std::nullopt;
+}
+
+class BoundedBuffer : public labgrade::LabCheck {
+ protected:
+  static std::string size_note(const Size& size) {
+    return size.buffer_size == 10 ? "with BUFFER_SIZE 10" : fmt::format("with BUFFER_SIZE {} (-DBUFFER_SIZE={})", size.buffer_size, size.buffer_size);
+  }
+
+  // Fails the check with the consumer's output compared to what was sent.
+  static void expect_items(labgrade::Run& consumer, const std::vector<int>& sent, const std::string& who,
+                           const std::string& note) {
+    if (auto difference = compare_items(sent, consumer.stdout_text())) {
+      labgrade::fail_check(Failure{fmt::format("{} to print the {} items in the order they were produced ({})",
+                                               who, sent.size(), note),
+                                   *difference, "", false});
+    }
+  }
+};
+
+TEST_F(BoundedBuffer, BuildsWithEveryBufferSize) {
+  for (const Size& size : k_sizes) {
+    expect_builds("bb_producer", size.variant);
+    expect_builds("bb_consumer", size.variant);
+  }
+}
+
+TEST_F(BoundedBuffer, ProducerStopsWhenFull) {
+  for (const Size& size : k_sizes) {
+    auto world = new_world();
+    const int capacity = size.buffer_size - 1;
+    const auto items = random_items(static_cast<std::size_t>(size.buffer_size) + 5);
+    auto producer = world.run(student("bb_producer").variant(size.variant).stdin_text(lines(items)));
+
+    // Wait for the buffer to fill: in == BUFFER_SIZE-1 while out stays 0.
+    std::optional<State> state;
+    bool full = CheckWorld::wait_until([&] {
+      state = read_state(world, size.buffer_size);
+      return (state && state->in == capacity) || producer.process().finished();
+    }, 3s) && state && state->in == capacity;
+    std::string expected = fmt::format("{}, fed {} items alone, your bb_producer to fill the buffer (in == {}, out == 0) and wait",
+                                       size_note(size), items.size(), capacity);
+    if (!full) {
+      std::string got = state ? describe(*state, items) + diagnose(*state, items, size.buffer_size)
+                              : fmt::format("/dev/shm/{} holds {}", k_object, world.shm_listing());
+      if (producer.process().finished()) got += fmt::format("; it {} instead of waiting", producer.wait().describe());
+      labgrade::fail_check(Failure{expected, got, "", false});
+    }
+    // Full: it must now wait, changing nothing (no overwrite), for a while.
+    const State at_full = *state;
+    std::optional<State> later;
+    bool changed = CheckWorld::wait_until([&] {
+      later = read_state(world, size.buffer_size);
+      return !later || !(*later == at_full) || producer.process().finished();
+    }, 200ms);
+    if (changed) {
+      std::string got = later ? "after filling it, it went on: " + describe(*later, items) + diagnose(*later, items, size.buffer_size)
+                              : "the object disappeared";
+      if (producer.process().finished()) got = fmt::format("it {} instead of waiting with the buffer full", producer.wait().describe());
+      labgrade::fail_check(Failure{expected, got, "", false});
+    }
+    std::vector<int> first(items.begin(), items.begin() + capacity);
+    std::vector<int> held(at_full.buffer.begin(), at_full.buffer.begin() + capacity);
+    if (at_full.out != 0 || held != first) {
+      labgrade::fail_check(Failure{fmt::format("{}: buffer[0..{}] to hold the first {} items in order, out == 0",
+                                               size_note(size), capacity - 1, capacity),
+                                   describe(at_full, items), "", false});
+    }
+    producer.kill();
+  }
+}
+
+TEST_F(BoundedBuffer, ConsumerTakesOnlyWhatIsThere) {
+  for (const Size& size : k_sizes) {
+    auto world = new_world();
+    const int k = std::max(1, std::min(size.buffer_size - 1, 5));
+    const auto items = random_items(static_cast<std::size_t>(k + 2 * size.buffer_size + 3));
+    auto producer = world.run(peer("bb_producer").variant(size.variant).interactive());
+    auto consumer = world.run(student("bb_consumer").variant(size.variant).args({std::to_string(items.size())}));
+    producer.write_stdin(lines(items, 0, static_cast<std::size_t>(k)));
+
+    // It takes the k items there are: out == in == k.
+    std::optional<State> state;
+    bool took = CheckWorld::wait_until([&] {
+      state = read_state(world, size.buffer_size);
+      return (state && state->in == k && state->out == k) || consumer.process().finished();
+    }, 3s) && state && state->in == k && state->out == k;
+    if (!took) {
+      std::string got = state ? describe(*state, items) : "no /dev/shm/SYSUOS_bb";
+      if (consumer.process().finished()) {
+        got = fmt::format("your bb_consumer {} before the producer made its items", consumer.wait().describe());
+        if (auto wrong = compare_items(items, consumer.stdout_text())) got += ": " + *wrong;
+        got += " — it must wait while in == out";
+      }
+      labgrade::fail_check(Failure{fmt::format("{}, after the producer made {} item{} and paused, your bb_consumer to take them (out == in == {})",
+                                               size_note(size), k, k == 1 ? "" : "s", k),
+                                   got, "", false});
+    }
+    // Then it waits: the buffer is empty (in == out), nothing more to take.
+    std::optional<State> later;
+    bool moved = CheckWorld::wait_until([&] {
+      later = read_state(world, size.buffer_size);
+      return !later || later->out != k || consumer.process().finished();
+    }, 200ms);
+    if (moved) {
+      std::string got = later ? fmt::format("out moved on to {} while in == {}: it took items that were never produced (garbage)", later->out, later->in)
+                              : "the object disappeared";
+      if (consumer.process().finished()) got = fmt::format("your bb_consumer {} with {} of {} items", consumer.wait().describe(), k, items.size());
+      labgrade::fail_check(Failure{fmt::format("{}: your bb_consumer to wait while the buffer is empty (in == out == {})", size_note(size), k),
+                                   got, "", false});
+    }
+    // The producer resumes: the consumer gets the rest, all in order.
+    producer.write_stdin(lines(items, static_cast<std::size_t>(k)));
+    producer.close_stdin();
+    consumer.exits(0);
+    producer.exits(0);
+    expect_items(consumer, items, "your bb_consumer", size_note(size));
+  }
+}
+
+TEST_F(BoundedBuffer, ItemsArriveInOrder) {
+  for (const Size& size : k_sizes) {
+    // Enough to wrap around the buffer many times; fewer at small sizes, where
+    // every item may cost a context switch on a busy machine.
+    const auto items = random_items(static_cast<std::size_t>(std::clamp(200 * size.buffer_size, 400, 3000)));
+    {  // the student's producer, the reference consumer started first
+      auto world = new_world();
+      auto consumer = world.run(peer("bb_consumer").variant(size.variant).args({std::to_string(items.size())}));
+      auto producer = world.run(student("bb_producer").variant(size.variant).stdin_text(lines(items)));
+      producer.exits(0);
+      consumer.exits(0).hint("your producer's items never all arrived: does it move `in` for every item?");
+      expect_items(consumer, items, "the reference bb_consumer, fed by your bb_producer,", size_note(size));
+    }
+    {  // the reference producer started first, the student's consumer
+      auto world = new_world();
+      auto producer = world.run(peer("bb_producer").variant(size.variant).stdin_text(lines(items)));
+      auto consumer = world.run(student("bb_consumer").variant(size.variant).args({std::to_string(items.size())}));
+      consumer.exits(0);
+      expect_items(consumer, items, "your bb_consumer", size_note(size));
+      producer.exits(0);
+    }
+  }
+}
+
+TEST_F(BoundedBuffer, MillionItemsInTime) {
+  auto world = new_world();
+  const auto items = random_items(1000000);
+  auto consumer = world.run(student("bb_consumer").args({std::to_string(items.size())}).time_limit(10s));
+  auto producer = world.run(student("bb_producer").stdin_text(lines(items)).time_limit(10s));
+  consumer.exits(0).hint(
+      "1,000,000 items must pass in 10 s: busy-wait (an empty loop or sched_yield()); "
+      "a loop that sleeps even a millisecond each turn takes minutes");
+  expect_items(consumer, items, "your bb_consumer", "1,000,000 items, BUFFER_SIZE 10");
+  producer.exits(0);
+}
+
+TEST_F(BoundedBuffer, ConsumerRemovesObject) {
+  auto world = new_world();
+  const auto items = random_items(20);
+  world.run(reference("bb_producer").stdin_text(lines(items, 0, 5))).exits(0);
+  world.run(student("bb_consumer").args({"5"})).exits(0);
+  world.expect_shm_empty();
+}
+
+}  // namespace
