@@ -235,6 +235,7 @@ Run CheckWorld::run(Program program) {
   options.argv.insert(options.argv.end(), program.m_args.begin(), program.m_args.end());
   options.stdin_bytes = program.m_stdin;
   options.interactive_stdin = program.m_interactive;
+  options.stdout_to_file = program.m_stdout_to_file;
   const Limits& limits = ctx.lab.limits;
   options.time_limit = program.m_time_limit.value_or(limits.time_limit);
   const double left = std::chrono::duration<double>(ctx.deadline - std::chrono::steady_clock::now()).count();

@@ -212,7 +212,14 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
   }
   plan.cwd = cwd.empty() ? nullptr : cwd.c_str();
   plan.stdin_fd = fixed_stdin ? fixed_stdin.get() : in.read.get();
-  plan.stdout_fd = out.write.get();
+  // stdout: a pipe drained as it comes, or (for bulk output) a memfd read
+  // once the program has ended, so that no reader competes with it for a CPU.
+  UniqueFd stdout_file;
+  if (options.stdout_to_file) {
+    stdout_file.reset(::memfd_create("labgrade-stdout", MFD_CLOEXEC));
+    if (!stdout_file) throw SyscallError("memfd_create", "\"labgrade-stdout\", MFD_CLOEXEC", errno);
+  }
+  plan.stdout_fd = stdout_file ? stdout_file.get() : out.write.get();
   plan.stderr_fd = err.write.get();
   plan.error_fd = errors.write.get();
   plan.rlimits = rlimits_of(options.limits);
@@ -258,7 +265,8 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
   }
   if (!fixed_stdin) self->m_stdin = std::move(in.write);
   if (options.stdin_bytes && options.interactive_stdin) self->m_stdin_pending = *options.stdin_bytes;
-  self->m_stdout = std::move(out.read);
+  if (stdout_file) self->m_stdout_file = std::move(stdout_file);
+  else self->m_stdout = std::move(out.read);
   self->m_stderr = std::move(err.read);
   self->m_wake_read = std::move(wake.read);
   self->m_wake_write = std::move(wake.write);
@@ -342,6 +350,7 @@ void Process::pump() {
       // still holding them are the world's business, not this result's.
       if (m_stdout) drain(m_stdout, m_out);
       if (m_stderr) drain(m_stderr, m_err);
+      if (m_stdout_file) read_stdout_file();
       // Read how it ended but leave it a zombie (WNOWAIT): its pid, and so
       // its group id, stay reserved until kill() or the destructor reaps it.
       siginfo_t info{};
@@ -369,6 +378,20 @@ void Process::pump() {
   m_stdin.reset();
   m_stdout.reset();
   m_stderr.reset();
+}
+
+void Process::read_stdout_file() {
+  char buffer[65536];
+  off_t offset = 0;
+  for (;;) {
+    ssize_t n = ::pread(m_stdout_file.get(), buffer, sizeof buffer, offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    offset += n;
+    std::lock_guard guard(m_mutex);
+    append_capped(m_out, buffer, static_cast<std::size_t>(n), m_output_cap);
+  }
+  m_stdout_file.reset();
 }
 
 void Process::finish_locked(const siginfo_t& info, const ::rusage& usage) {

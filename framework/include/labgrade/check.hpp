@@ -85,6 +85,9 @@ class Program {
   /// Its stdin stays open for Run::write_stdin until Run::close_stdin.
   Program& interactive() { m_interactive = true; return *this; }
   Program& output_cap(std::size_t bytes) { m_output_cap = bytes; return *this; }
+  /// Its stdout goes to a file read when it ends (bulk output: nothing competes
+  /// with it for a CPU while it runs); stdout_text() is empty until then.
+  Program& stdout_to_file() { m_stdout_to_file = true; return *this; }
 
   Role role() const { return m_role; }
   const std::string& name() const { return m_name; }
@@ -100,6 +103,7 @@ class Program {
   std::optional<double> m_time_limit;
   std::string m_variant = "default";
   bool m_interactive = false;
+  bool m_stdout_to_file = false;
   std::optional<std::size_t> m_output_cap;
 };
 

@@ -73,6 +73,8 @@ struct SpawnOptions {
                                             // (with stdin_bytes too: those are written first)
   double time_limit = 5.0;                  // wall seconds; then SIGKILL
   std::size_t output_cap = 1 << 20;         // per stream
+  bool stdout_to_file = false;              // stdout is a memfd read when it ends (bulk output:
+                                            // nothing reads while it runs; RLIMIT_FSIZE caps it)
   ResourceLimits limits;
   /// Enter these namespaces of the process behind `join_pidfd` before exec
   /// (setns with a pidfd); the program then lives in that world's pid namespace.
@@ -128,10 +130,11 @@ class Process {
   void pump();
   void finish_locked(const siginfo_t& info, const ::rusage& usage);
   void kill_group_locked();
+  void read_stdout_file();
 
   pid_t m_pid = -1;
   std::string m_name;
-  UniqueFd m_pidfd, m_stdin, m_stdout, m_stderr, m_wake_read, m_wake_write;
+  UniqueFd m_pidfd, m_stdin, m_stdout, m_stderr, m_wake_read, m_wake_write, m_stdout_file;
   std::string m_stdin_pending;
   bool m_stdin_close_requested = false;
   std::size_t m_output_cap = 0;
