@@ -128,6 +128,11 @@ RunVerdict& RunVerdict::stdout_has(const std::string& text) {
   return *this;
 }
 RunVerdict& RunVerdict::stderr_not_empty() { also([&] { return m_run.check_stderr_not_empty(); }); return *this; }
+RunVerdict& RunVerdict::stdout_is(const std::string& bytes) {
+  also([&] { return m_run.check_stdout_is(bytes); });
+  return *this;
+}
+
 RunVerdict& RunVerdict::called(const std::string& function) {
   also([&] { return m_run.check_called(function); });
   return *this;
@@ -215,12 +220,76 @@ std::optional<Failure> Run::check_sleeps() {
                  fmt::format("it ended without sleeping: {}", ending_with_output()));
 }
 
+std::optional<Failure> Run::check_stdout_is(const std::string& bytes) {
+  wait();
+  const Captured out = m_process->stdout_captured();
+  if (!out.truncated() && out.bytes == bytes) return std::nullopt;
+  std::size_t offset = 0;
+  while (offset < out.bytes.size() && offset < bytes.size() && out.bytes[offset] == bytes[offset]) ++offset;
+  std::string got;
+  if (offset < out.bytes.size() && offset < bytes.size()) {
+    got = fmt::format("the output differs first at byte {} (of {}): expected {}, got {}", offset, bytes.size(),
+                      c_literal(bytes.substr(offset, 16)), c_literal(out.bytes.substr(offset, 16)));
+  } else if (out.total < bytes.size()) {
+    got = fmt::format("only {} of the {} bytes (the rest never came)", out.total, bytes.size());
+  } else {
+    got = fmt::format("{} bytes instead of {}: extra output from byte {}: {}", out.total, bytes.size(), bytes.size(),
+                      c_literal(out.bytes.substr(std::min(bytes.size(), out.bytes.size()), 16)));
+  }
+  if (bytes.size() <= 64) got += "; all of it: " + excerpt(out.bytes);
+  return failure(fmt::format("{} to print exactly the {} bytes it was given", m_program.who(), bytes.size()), got);
+}
+
+std::optional<Failure> Run::check_prints_line(const std::string& line, std::chrono::duration<double> timeout) {
+  const std::string wanted = trim_right(line);
+  bool seen = m_process->wait_for_stdout([&](const std::string& out) { return has_line(out, wanted); }, timeout);
+  if (seen) return std::nullopt;
+  std::string got = m_process->finished() ? fmt::format("it ended first: {}", ending_with_output())
+                                          : fmt::format("nothing like it within {:g} s", timeout.count());
+  return failure(fmt::format("{} to print the line {}", m_program.who(), c_literal(line)),
+                 fmt::format("{}; its stdout so far: {}", got, excerpt(m_process->stdout_text())));
+}
+
+std::optional<Failure> Run::check_still_running() {
+  if (!m_process->finished()) return std::nullopt;
+  return failure(fmt::format("{} to still be running", m_program.who()), ending_with_output());
+}
+
+double Run::cpu_seconds() const {
+  std::ifstream in(fmt::format("/proc/{}/stat", m_process->pid()));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto close = text.rfind(')');  // the name may hold spaces; the fields follow its ')'
+  if (close == std::string::npos) throw GraderError(fmt::format("cannot read /proc/{}/stat", m_process->pid()));
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {  // fields 14 and 15: utime, stime (clock ticks)
+    if (i == 14) utime = std::stol(field);
+    if (i == 15) stime = std::stol(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 void Run::wake() {
   if (!m_clock) throw GraderError("Run::wake needs [clock] control = true in lab.toml");
   m_clock->wake();
 }
 
 // ---- CheckWorld ----------------------------------------------------------
+
+// The last NSpid of /proc/PID/status: the pid as the innermost namespace numbers it.
+static pid_t world_pid_of(pid_t host_pid) {
+  std::ifstream in(fmt::format("/proc/{}/status", host_pid));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("NSpid:", 0) != 0) continue;
+    std::istringstream fields(line.substr(6));
+    pid_t pid = -1, last = -1;
+    while (fields >> pid) last = pid;
+    return last;
+  }
+  return -1;
+}
 
 Run CheckWorld::run(Program program) {
   GradingContext& ctx = context();
@@ -256,7 +325,7 @@ Run CheckWorld::run(Program program) {
   }
   m_last_program = program.who();
   auto process = m_world->spawn(std::move(options));
-  return Run(std::move(program), std::move(process), std::move(clock));
+  return Run(std::move(program), process, std::move(clock), world_pid_of(process->pid()));
 }
 
 fs::path CheckWorld::shm_path(const std::string& name) const {
@@ -413,6 +482,99 @@ SysvVerdict& SysvVerdict::attached(unsigned long count) {
                    fmt::format("attached by {}", m_segment->nattch), "", false};
   });
   return *this;
+}
+
+PosixQueueVerdict CheckWorld::expect_posix_queue(const std::string& name) {
+  auto attributes = posix_queue(*m_world, name);
+  if (attributes) return PosixQueueVerdict(attributes, name, std::nullopt);
+  std::vector<std::string> queues;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(m_world->mqueue_dir(), ec)) queues.push_back("/" + e.path().filename().string());
+  std::string listing;
+  for (const auto& q : queues) listing += (listing.empty() ? "" : ", ") + q;
+  return PosixQueueVerdict(std::nullopt, name,
+                           Failure{fmt::format("the message queue {} to exist{}", name, after_last_run()),
+                                   listing.empty() ? "no queue at all" : "only " + listing, "", false});
+}
+
+PosixQueueVerdict& PosixQueueVerdict::max_messages(long count) {
+  also([&]() -> std::optional<Failure> {
+    if (m_attributes->max_messages == count) return std::nullopt;
+    return Failure{fmt::format("{} to hold at most {} messages (mq_maxmsg)", m_name, count),
+                   fmt::format("mq_maxmsg is {}", m_attributes->max_messages), "", false};
+  });
+  return *this;
+}
+
+PosixQueueVerdict& PosixQueueVerdict::message_size(long bytes) {
+  also([&]() -> std::optional<Failure> {
+    if (m_attributes->message_size == bytes) return std::nullopt;
+    return Failure{fmt::format("{} to take messages of up to {} bytes (mq_msgsize)", m_name, bytes),
+                   fmt::format("mq_msgsize is {}", m_attributes->message_size), "", false};
+  });
+  return *this;
+}
+
+PosixQueueVerdict& PosixQueueVerdict::messages(long count) {
+  also([&]() -> std::optional<Failure> {
+    if (m_attributes->messages == count) return std::nullopt;
+    return Failure{fmt::format("{} to hold {} messages", m_name, count),
+                   fmt::format("it holds {} (mq_curmsgs)", m_attributes->messages), "", false};
+  });
+  return *this;
+}
+
+Verdict CheckWorld::expect_no_posix_queues() {
+  std::string listing;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(m_world->mqueue_dir(), ec)) {
+    listing += (listing.empty() ? "/" : ", /") + e.path().filename().string();
+  }
+  if (ec) throw SyscallError("opendir", m_world->mqueue_dir().string(), ec.value());
+  if (listing.empty()) return Verdict(std::nullopt);
+  return Verdict(Failure{"no message queue left" + after_last_run(), "/dev/mqueue holds " + listing, "", false});
+}
+
+Verdict CheckWorld::expect_no_sysv_queues() {
+  auto queues = sysv_queues(*m_world);
+  if (queues.empty()) return Verdict(std::nullopt);
+  std::string listing;
+  for (const auto& q : queues) {
+    listing += fmt::format("{}key {:#x} ({} message{})", listing.empty() ? "" : ", ",
+                           static_cast<unsigned long>(q.key) & 0xffffffffUL, q.messages, q.messages == 1 ? "" : "s");
+  }
+  return Verdict(Failure{"no System V message queue left" + after_last_run(), listing, "", false});
+}
+
+Verdict CheckWorld::expect_fifo(const std::string& name) {
+  struct stat st {};
+  const fs::path path = m_world->workdir() / name;
+  if (::lstat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode)) return Verdict(std::nullopt);
+  std::string got = ::lstat(path.c_str(), &st) != 0 ? "it does not exist"
+                    : S_ISREG(st.st_mode)           ? "it is a regular file (made by open with O_CREAT, not mkfifo)"
+                                                    : fmt::format("it is not a FIFO (mode {:o})", st.st_mode);
+  return Verdict(Failure{fmt::format("{} to be a FIFO", name), got, "", false});
+}
+
+Verdict CheckWorld::expect_no_file(const std::string& name) {
+  struct stat st {};
+  if (::lstat((m_world->workdir() / name).c_str(), &st) != 0) return Verdict(std::nullopt);
+  return Verdict(Failure{fmt::format("{} to be gone{}", name, after_last_run()),
+                         S_ISFIFO(st.st_mode) ? "the FIFO is still there" : "it is still there", "", false});
+}
+
+Verdict CheckWorld::expect_no_orphans() {
+  World::Census census = m_world->census();
+  if (census.orphans == 0) return Verdict(std::nullopt);
+  return Verdict(Failure{"no process left without its parent (every parent waits for its children)",
+                         fmt::format("{} process{} outlived {} parent and went to the world's init", census.orphans,
+                                     census.orphans == 1 ? "" : "es", census.orphans == 1 ? "its" : "their"),
+                         "", false});
+}
+
+int CheckWorld::processes_created_by(const Run& run) {
+  if (run.world_pid() <= 0) throw GraderError("the program's pid in the world is unknown");
+  return m_world->census().last_pid - run.world_pid();
 }
 
 std::optional<std::string> CheckWorld::read_shm(const std::string& name) const {

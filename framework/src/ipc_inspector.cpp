@@ -1,6 +1,7 @@
 #include "labgrade/ipc_inspector.hpp"
 
 #include <fcntl.h>
+#include <mqueue.h>
 #include <sched.h>
 #include <sys/shm.h>
 #include <sys/wait.h>
@@ -49,13 +50,14 @@ bool read_all(int fd, void* data, std::size_t n) {
 // The child, inside the world (only async-signal-safe calls: we forked a
 // multithreaded process). Protocol: u32 length + /proc/sysvipc/shm text;
 // then for each {shmid, max} it is sent: u32 length + that many bytes.
-[[noreturn]] void inspect_in_world(int pidfd, int flags, int to_parent, int from_parent, char* buffer) {
+[[noreturn]] void inspect_in_world(int pidfd, int flags, int to_parent, int from_parent, char* buffer,
+                                   const char* proc_file) {
   if (pidfd >= 0 && ::setns(pidfd, flags) != 0) {
     std::uint32_t failed[2] = {k_setns_failed, static_cast<std::uint32_t>(errno)};
     write_all(to_parent, failed, sizeof failed);
     ::_exit(10);
   }
-  int fd = ::open("/proc/sysvipc/shm", O_RDONLY | O_CLOEXEC);
+  int fd = ::open(proc_file, O_RDONLY | O_CLOEXEC);
   if (fd < 0) ::_exit(11);
   std::uint32_t length = 0;
   for (;;) {
@@ -109,7 +111,7 @@ std::vector<SysvSegment> sysv_segments(const World& world, std::size_t max_bytes
   const int flags = world.namespace_flags() & (CLONE_NEWIPC | CLONE_NEWUSER);
   pid_t child = ::fork();
   if (child < 0) throw SyscallError("fork", "IPC inspector", errno);
-  if (child == 0) inspect_in_world(pidfd, flags, up.write.get(), down.read.get(), buffer.data());
+  if (child == 0) inspect_in_world(pidfd, flags, up.write.get(), down.read.get(), buffer.data(), "/proc/sysvipc/shm");
   up.write.reset();
   down.read.reset();
 
@@ -149,6 +151,84 @@ std::vector<SysvSegment> sysv_segments(const World& world, std::size_t max_bytes
   int status = 0;
   ::waitpid(child, &status, 0);
   return segments;
+}
+
+std::vector<SysvQueue> sysv_queues(const World& world) {
+  Pipe up = Pipe::create(), down = Pipe::create();
+  std::vector<char> buffer(k_proc_buffer);
+  const int pidfd = world.isolation() == Isolation::none ? -1 : world.init_pidfd();
+  const int flags = world.namespace_flags() & (CLONE_NEWIPC | CLONE_NEWUSER);
+  pid_t child = ::fork();
+  if (child < 0) throw SyscallError("fork", "IPC inspector", errno);
+  if (child == 0) inspect_in_world(pidfd, flags, up.write.get(), down.read.get(), buffer.data(), "/proc/sysvipc/msg");
+  up.write.reset();
+  down.read.reset();
+  std::uint32_t length = 0;
+  bool ok = read_all(up.read.get(), &length, sizeof length);
+  std::uint32_t err = 0;
+  if (ok && length == k_setns_failed) {
+    read_all(up.read.get(), &err, sizeof err);
+    ::waitpid(child, nullptr, 0);
+    throw SyscallError("setns", fmt::format("the world's init (pid {}), CLONE_NEWIPC", world.init_pid()), static_cast<int>(err));
+  }
+  std::string text(ok ? length : 0, '\0');
+  ok = ok && read_all(up.read.get(), text.data(), length);
+  std::uint32_t none = 0;
+  write_all(down.write.get(), &none, sizeof none);  // no segments to attach
+  down.write.reset();
+  ::waitpid(child, nullptr, 0);
+  if (!ok) throw SyscallError("read", "/proc/sysvipc/msg in the world", EIO);
+  std::vector<SysvQueue> out;
+  std::istringstream in(text);
+  std::string line;
+  std::getline(in, line);  // the header
+  while (std::getline(in, line)) {
+    std::istringstream row(line);
+    SysvQueue q;
+    std::string perms;
+    if (!(row >> q.key >> q.msqid >> perms >> q.bytes >> q.messages)) continue;
+    q.mode = static_cast<unsigned>(std::stoul(perms, nullptr, 8)) & 0777;
+    out.push_back(q);
+  }
+  return out;
+}
+
+std::optional<PosixQueueAttributes> posix_queue(const World& world, const std::string& name) {
+  const int pidfd = world.isolation() == Isolation::none ? -1 : world.init_pidfd();
+  const int flags = world.namespace_flags() & (CLONE_NEWIPC | CLONE_NEWUSER);
+  Pipe up = Pipe::create();
+  const std::string queue = name.empty() || name[0] != '/' ? "/" + name : name;
+  pid_t child = ::fork();
+  if (child < 0) throw SyscallError("fork", "IPC inspector", errno);
+  if (child == 0) {  // async-signal-safe calls only
+    long answer[4] = {0, 0, 0, 0};  // errno (0: ok), maxmsg, msgsize, curmsgs
+    if (pidfd >= 0 && ::setns(pidfd, flags) != 0) {
+      answer[0] = -errno;
+    } else {
+      mqd_t q = ::mq_open(queue.c_str(), O_RDONLY | O_NONBLOCK);
+      struct mq_attr attr {};
+      if (q == static_cast<mqd_t>(-1)) {
+        answer[0] = errno;
+      } else if (::mq_getattr(q, &attr) != 0) {
+        answer[0] = errno;
+      } else {
+        answer[1] = attr.mq_maxmsg;
+        answer[2] = attr.mq_msgsize;
+        answer[3] = attr.mq_curmsgs;
+      }
+    }
+    write_all(up.write.get(), answer, sizeof answer);
+    ::_exit(0);
+  }
+  up.write.reset();
+  long answer[4] = {EIO, 0, 0, 0};
+  bool ok = read_all(up.read.get(), answer, sizeof answer);
+  ::waitpid(child, nullptr, 0);
+  if (!ok) throw SyscallError("mq_getattr", queue + " in the world", EIO);
+  if (answer[0] < 0) throw SyscallError("setns", fmt::format("the world's init (pid {}), CLONE_NEWIPC", world.init_pid()), static_cast<int>(-answer[0]));
+  if (answer[0] == ENOENT) return std::nullopt;
+  if (answer[0] != 0) throw SyscallError("mq_open", fmt::format("\"{}\", O_RDONLY in the world", queue), static_cast<int>(answer[0]));
+  return PosixQueueAttributes{answer[1], answer[2], answer[3]};
 }
 
 }  // namespace labgrade

@@ -21,6 +21,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdlib>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -68,6 +69,25 @@ const char* init_step_name(int step) {
     case k_init_proc: return "mount(proc, /proc)";
     default: return "world init";
   }
+}
+
+// The init's answer to 'q'.
+struct InitReport {
+  std::uint32_t orphans_reaped;
+  std::int32_t last_pid;  // /proc/sys/kernel/ns_last_pid of the world, -1 if unreadable
+};
+
+// The world's ns_last_pid, read by pid 1 itself (the value is per pid namespace
+// of the reader). No allocation: we are the init.
+std::int32_t read_last_pid() {
+  int fd = ::open("/proc/sys/kernel/ns_last_pid", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  char text[16];
+  ssize_t n = ::read(fd, text, sizeof text);
+  ::close(fd);
+  std::int32_t value = 0;
+  for (ssize_t i = 0; i < n && text[i] >= '0' && text[i] <= '9'; ++i) value = value * 10 + (text[i] - '0');
+  return n > 0 ? value : -1;
 }
 
 [[noreturn]] void init_fail(const InitPlan& plan, int step) {
@@ -157,9 +177,10 @@ void format_fd_path(char (&out)[64], int fd, const char* name) {
 
   InitStatus ok{};
   if (::write(plan.status_fd, &ok, sizeof ok) != sizeof ok) ::_exit(1);
-  ::close(plan.status_fd);
 
-  // Reap the orphans the world's programs leave, until the grader lets go.
+  // Reap the orphans the world's programs leave, and answer the grader's
+  // questions ('q': how many orphans so far, the last pid given), until it lets go.
+  std::uint32_t orphans_reaped = 0;
   for (;;) {
     pollfd fds[2] = {{plan.control_fd, POLLIN, 0}, {sfd, POLLIN, 0}};
     if (::poll(fds, sfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR) break;
@@ -167,12 +188,16 @@ void format_fd_path(char (&out)[64], int fd, const char* name) {
       signalfd_siginfo info;
       while (::read(sfd, &info, sizeof info) > 0) {
       }
-      while (::waitpid(-1, nullptr, WNOHANG) > 0) {
-      }
+      while (::waitpid(-1, nullptr, WNOHANG) > 0) ++orphans_reaped;
     }
     if (fds[0].revents != 0) {
       char byte;
       if (::read(plan.control_fd, &byte, 1) <= 0) break;
+      if (byte == 'q') {
+        while (::waitpid(-1, nullptr, WNOHANG) > 0) ++orphans_reaped;
+        InitReport report{orphans_reaped, read_last_pid()};
+        if (::write(plan.status_fd, &report, sizeof report) != sizeof report) break;
+      }
     }
   }
   ::kill(-1, SIGKILL);  // SIGKILL ends stopped processes too; SIGCONT first
@@ -316,6 +341,7 @@ void World::start_init(const WorldOptions& options) {
   status.write.reset();
   control.read.reset();
   m_control = std::move(control.write);
+  m_replies = std::move(status.read);
   m_init_pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, m_init_pid, 0)));
 
   try {
@@ -328,13 +354,33 @@ void World::start_init(const WorldOptions& options) {
       if (::write(sync.write.get(), "g", 1) != 1) throw SyscallError("write", "sync pipe", errno);
     }
     InitStatus reply{};
-    ssize_t n = ::read(status.read.get(), &reply, sizeof reply);
+    ssize_t n = ::read(m_replies.get(), &reply, sizeof reply);
     if (n != sizeof reply) throw GraderError("the world's init died during set-up");
     if (reply.step != 0) throw SyscallError(init_step_name(reply.step), "in the world's init", reply.err);
   } catch (...) {
     tear_down();
     throw;
   }
+}
+
+World::Census World::census() const {
+  if (m_isolation == Isolation::none || m_torn_down) {
+    throw GraderError("counting a world's processes needs its own pid namespace (isolation is off)");
+  }
+  // Orphans alive now (the init's children: ours are the grader's), then the
+  // ones it reaped: one reaped in between is counted twice, never missed.
+  Census census;
+  std::ifstream children(fmt::format("/proc/{}/task/{}/children", m_init_pid, m_init_pid));
+  pid_t pid;
+  while (children >> pid) ++census.orphans;
+  InitReport report{};
+  if (::write(m_control.get(), "q", 1) != 1) throw SyscallError("write", "the world's control pipe", errno);
+  if (::read(m_replies.get(), &report, sizeof report) != sizeof report) {
+    throw GraderError("the world's init did not answer");
+  }
+  census.orphans += static_cast<int>(report.orphans_reaped);
+  census.last_pid = report.last_pid;
+  return census;
 }
 
 fs::path World::shm_dir() const {

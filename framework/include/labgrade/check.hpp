@@ -149,6 +149,7 @@ class RunVerdict : public Verdict {
   RunVerdict& stdout_has_line(const std::string& line);
   RunVerdict& stdout_has(const std::string& text);
   RunVerdict& stderr_not_empty();
+  RunVerdict& stdout_is(const std::string& bytes);
   RunVerdict& called(const std::string& function);
   RunVerdict& hint(const std::string& text) { Verdict::hint(text); return *this; }
 
@@ -159,8 +160,9 @@ class RunVerdict : public Verdict {
 /// A program started in a world.
 class Run {
  public:
-  Run(Program program, std::shared_ptr<Process> process, std::shared_ptr<ClockChannel> clock)
-      : m_program(std::move(program)), m_process(std::move(process)), m_clock(std::move(clock)) {}
+  Run(Program program, std::shared_ptr<Process> process, std::shared_ptr<ClockChannel> clock, pid_t world_pid)
+      : m_program(std::move(program)), m_process(std::move(process)), m_clock(std::move(clock)),
+        m_world_pid(world_pid) {}
 
   RunVerdict exits(int status) { return RunVerdict(*this, check_exits(status)); }
   /// Ends with a non-zero exit status (not by a signal, not by the time limit).
@@ -171,6 +173,21 @@ class Run {
   RunVerdict stdout_has_line(const std::string& line) { return RunVerdict(*this, check_stdout_line(line)); }
   RunVerdict stdout_has(const std::string& text) { return RunVerdict(*this, check_stdout_has(text)); }
   RunVerdict stderr_not_empty() { return RunVerdict(*this, check_stderr_not_empty()); }
+  /// Waits for the end, then: stdout is exactly `bytes` (else: the first differing offset).
+  RunVerdict stdout_is(const std::string& bytes) { return RunVerdict(*this, check_stdout_is(bytes)); }
+  /// While it runs: it prints the line `line` within `timeout` (for output the
+  /// contract says is flushed). Does not wait for the end.
+  RunVerdict prints_line(const std::string& line, std::chrono::duration<double> timeout) {
+    return RunVerdict(*this, check_prints_line(line, timeout));
+  }
+  /// It is still running now (it was not ended by what the check did).
+  RunVerdict still_running() { return RunVerdict(*this, check_still_running()); }
+  /// Sends it a signal.
+  void signal(int sig) { m_process->signal(sig); }
+  /// Its CPU time so far (user + system, from the kernel: /proc/PID/stat).
+  double cpu_seconds() const;
+  /// Its pid as the world numbers it (the first program of a world is 2).
+  pid_t world_pid() const { return m_world_pid; }
   /// Waits for the end, then: it called `function` (a watched one: see labgrade_clock.c).
   RunVerdict called(const std::string& function) { return RunVerdict(*this, check_called(function)); }
 
@@ -200,6 +217,9 @@ class Run {
   std::optional<Failure> check_stdout_has(const std::string& text);
   std::optional<Failure> check_stderr_not_empty();
   std::optional<Failure> check_called(const std::string& function);
+  std::optional<Failure> check_stdout_is(const std::string& bytes);
+  std::optional<Failure> check_prints_line(const std::string& line, std::chrono::duration<double> timeout);
+  std::optional<Failure> check_still_running();
   std::optional<Failure> check_sleeps();
   Failure failure(std::string expected, std::string got) const;
   std::string ending_with_output();
@@ -207,6 +227,22 @@ class Run {
   Program m_program;
   std::shared_ptr<Process> m_process;
   std::shared_ptr<ClockChannel> m_clock;  // null without the grader's control of time
+  pid_t m_world_pid = -1;
+};
+
+/// Assertions about one POSIX message queue of the world.
+class PosixQueueVerdict : public Verdict {
+ public:
+  PosixQueueVerdict(std::optional<PosixQueueAttributes> attributes, std::string name, std::optional<Failure> failure)
+      : Verdict(std::move(failure)), m_attributes(attributes), m_name(std::move(name)) {}
+  PosixQueueVerdict& max_messages(long count);
+  PosixQueueVerdict& message_size(long bytes);
+  PosixQueueVerdict& messages(long count);
+  PosixQueueVerdict& hint(const std::string& text) { Verdict::hint(text); return *this; }
+
+ private:
+  std::optional<PosixQueueAttributes> m_attributes;
+  std::string m_name;
 };
 
 /// Assertions about one POSIX shared memory object of the world.
@@ -265,6 +301,24 @@ class CheckWorld {
   std::vector<SysvSegment> sysv_segments() const;
   /// ftok(file, project) for a file of the world's working directory.
   long ftok_key(const std::string& file, int project) const;
+
+  /// The world's POSIX message queue `name` exists (further assertions chain).
+  PosixQueueVerdict expect_posix_queue(const std::string& name);
+  /// The world's /dev/mqueue is empty.
+  Verdict expect_no_posix_queues();
+  /// The world holds no System V message queue.
+  Verdict expect_no_sysv_queues();
+
+  /// `name` in the working directory is a FIFO (S_ISFIFO) / does not exist.
+  Verdict expect_fifo(const std::string& name);
+  Verdict expect_no_file(const std::string& name);
+
+  /// No process of the world was ever reparented to its init: every parent
+  /// waited for its children. (Needs isolation: a pid namespace.)
+  Verdict expect_no_orphans();
+  /// How many processes `run`'s program and its descendants created (needs
+  /// isolation, and no other program started after it in this world).
+  int processes_created_by(const Run& run);
 
   /// The bytes of /dev/shm/<name> now, or nothing when it does not exist.
   std::optional<std::string> read_shm(const std::string& name) const;

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,5 +33,26 @@ struct SysvSegment {
 
 /// The world's System V shared memory segments. Throws SyscallError.
 std::vector<SysvSegment> sysv_segments(const World& world, std::size_t max_bytes = 4096);
+
+struct SysvQueue {
+  long key = 0;
+  int msqid = -1;
+  unsigned mode = 0;
+  std::size_t bytes = 0;     // bytes queued
+  std::size_t messages = 0;  // messages queued
+};
+
+/// The world's System V message queues (as `ipcs -q`). Throws SyscallError.
+std::vector<SysvQueue> sysv_queues(const World& world);
+
+struct PosixQueueAttributes {
+  long max_messages = 0;   // mq_maxmsg
+  long message_size = 0;   // mq_msgsize
+  long messages = 0;       // mq_curmsgs
+};
+
+/// mq_getattr of the world's queue `name` ("/SYSUOS_mq"); nothing when it does
+/// not exist. Opening it to ask changes nothing in it. Throws SyscallError.
+std::optional<PosixQueueAttributes> posix_queue(const World& world, const std::string& name);
 
 }  // namespace labgrade

@@ -85,6 +85,16 @@ class World {
   /// environment is a small fixed one plus `options.env`.
   std::shared_ptr<Process> spawn(SpawnOptions options);
 
+  /// What the world's pid namespace has seen: processes reparented to its init
+  /// (orphans: a parent ended before its child), and the last pid it gave
+  /// (the first program started is pid 2, its first child pid 3, ...).
+  struct Census {
+    int orphans = 0;
+    int last_pid = -1;
+  };
+  /// Throws GraderError without isolation (no pid namespace to count in).
+  Census census() const;
+
   /// Kills everything in the world now; the world can't be used afterwards.
   void tear_down() noexcept;
 
@@ -95,7 +105,8 @@ class World {
   TempDir m_workdir;
   pid_t m_init_pid = -1;
   UniqueFd m_init_pidfd;
-  UniqueFd m_control;  // closing it tells the init to end the world
+  UniqueFd m_control;  // closing it tells the init to end the world; 'q' asks for a census
+  UniqueFd m_replies;  // the init's answers
   UniqueFd m_host_lock;
   std::vector<std::string> m_shm_names;
   std::vector<std::shared_ptr<Process>> m_processes;
