@@ -230,6 +230,29 @@ TEST_F(NamespacedWorld, TeardownRemovesTheWorkdir) {
   EXPECT_FALSE(fs::exists(workdir));
 }
 
+TEST_F(NamespacedWorld, CensusCountsAnOrphan) {
+  World world(small_world());
+  // sh does not wait for a background job: when sh exits, the job goes to the init.
+  world.spawn(shell("sleep 0.05 & exit 0"))->wait();
+  EXPECT_TRUE(test::eventually([&] { return world.census().orphans == 1; }, 2s))
+      << "orphans seen: " << world.census().orphans;
+}
+
+TEST_F(NamespacedWorld, CensusSeesNoOrphanWhenTheParentWaits) {
+  World world(small_world());
+  auto program = world.spawn(shell("sleep 0.01 & wait; exit 0"));
+  EXPECT_TRUE(program->wait().exited_with(0));
+  EXPECT_EQ(world.census().orphans, 0);
+}
+
+TEST_F(NamespacedWorld, CensusGivesTheLastPid) {
+  World world(small_world());
+  EXPECT_EQ(world.census().last_pid, 1) << "only the init yet";
+  // The first program is pid 2; each process it forks takes the next pid.
+  world.spawn(shell("/bin/true; /bin/true; exit 0"))->wait();
+  EXPECT_EQ(world.census().last_pid, 4);
+}
+
 TEST_F(NamespacedWorld, SpawnAfterTeardownIsAGraderError) {
   World world(small_world());
   world.tear_down();
