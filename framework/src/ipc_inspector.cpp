@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <functional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -74,7 +75,7 @@ bool read_all(int fd, void* data, std::size_t n) {
     struct {
       int shmid;
       std::uint32_t max;
-    } ask;
+    } ask;  // the layout of Ask
     if (!read_all(from_parent, &ask, sizeof ask)) ::_exit(14);
     void* at = ::shmat(ask.shmid, nullptr, SHM_RDONLY);
     std::uint32_t n = at == reinterpret_cast<void*>(-1) ? 0 : ask.max;
@@ -102,16 +103,27 @@ std::vector<SysvSegment> parse_proc_shm(const std::string& text) {
   return out;
 }
 
-}  // namespace
+// One visit of the inspector child: the text of `proc_file` as the world sees
+// it, then the first bytes of each segment `attach` picks from that text.
+struct Visit {
+  std::string text;
+  std::vector<std::string> attached;
+};
 
-std::vector<SysvSegment> sysv_segments(const World& world, std::size_t max_bytes) {
+struct Ask {
+  int shmid;
+  std::uint32_t max;
+};
+
+Visit visit_world(const World& world, const char* proc_file,
+                  const std::function<std::vector<Ask>(const std::string&)>& attach) {
   Pipe up = Pipe::create(), down = Pipe::create();
   std::vector<char> buffer(k_proc_buffer);  // the child's, allocated before fork
   const int pidfd = world.isolation() == Isolation::none ? -1 : world.init_pidfd();
   const int flags = world.namespace_flags() & (CLONE_NEWIPC | CLONE_NEWUSER);
   pid_t child = ::fork();
   if (child < 0) throw SyscallError("fork", "IPC inspector", errno);
-  if (child == 0) inspect_in_world(pidfd, flags, up.write.get(), down.read.get(), buffer.data(), "/proc/sysvipc/shm");
+  if (child == 0) inspect_in_world(pidfd, flags, up.write.get(), down.read.get(), buffer.data(), proc_file);
   up.write.reset();
   down.read.reset();
 
@@ -119,67 +131,54 @@ std::vector<SysvSegment> sysv_segments(const World& world, std::size_t max_bytes
     int status = 0;
     ::waitpid(child, &status, 0);
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return SyscallError(code == 10 ? "setns" : code == 11 ? "open" : "read",
-                        fmt::format("IPC inspector of the world, {} (step {})", what, code), code == 10 ? EPERM : EIO);
+    return SyscallError(code == 11 ? "open" : "read", fmt::format("IPC inspector of the world, {} (step {})", what, code), EIO);
   };
   std::uint32_t length = 0;
-  if (!read_all(up.read.get(), &length, sizeof length)) throw fail("/proc/sysvipc/shm");
+  if (!read_all(up.read.get(), &length, sizeof length)) throw fail(proc_file);
   if (length == k_setns_failed) {
     std::uint32_t err = 0;
     read_all(up.read.get(), &err, sizeof err);
     ::waitpid(child, nullptr, 0);
     throw SyscallError("setns", fmt::format("the world's init (pid {}), CLONE_NEWIPC", world.init_pid()), static_cast<int>(err));
   }
-  std::string text(length, '\0');
-  if (!read_all(up.read.get(), text.data(), length)) throw fail("/proc/sysvipc/shm");
-  std::vector<SysvSegment> segments = parse_proc_shm(text);
+  Visit visit;
+  visit.text.resize(length);
+  if (!read_all(up.read.get(), visit.text.data(), length)) throw fail(proc_file);
 
-  std::uint32_t count = static_cast<std::uint32_t>(segments.size());
+  const std::vector<Ask> asks = attach(visit.text);
+  std::uint32_t count = static_cast<std::uint32_t>(asks.size());
   bool sent = write_all(down.write.get(), &count, sizeof count);
-  for (auto& s : segments) {
-    struct {
-      int shmid;
-      std::uint32_t max;
-    } ask{s.shmid, static_cast<std::uint32_t>(std::min(max_bytes, s.size))};
+  for (const Ask& ask : asks) {
     sent = sent && write_all(down.write.get(), &ask, sizeof ask);
     std::uint32_t n = 0;
     if (!sent || !read_all(up.read.get(), &n, sizeof n)) throw fail("shmat");
-    s.bytes.resize(n);
-    if (n > 0 && !read_all(up.read.get(), s.bytes.data(), n)) throw fail("shmat");
+    std::string bytes(n, '\0');
+    if (n > 0 && !read_all(up.read.get(), bytes.data(), n)) throw fail("shmat");
+    visit.attached.push_back(std::move(bytes));
   }
   down.write.reset();
-  int status = 0;
-  ::waitpid(child, &status, 0);
+  ::waitpid(child, nullptr, 0);
+  return visit;
+}
+
+}  // namespace
+
+std::vector<SysvSegment> sysv_segments(const World& world, std::size_t max_bytes) {
+  std::vector<SysvSegment> segments;
+  Visit visit = visit_world(world, "/proc/sysvipc/shm", [&](const std::string& text) {
+    segments = parse_proc_shm(text);
+    std::vector<Ask> asks;
+    for (const auto& s : segments) asks.push_back({s.shmid, static_cast<std::uint32_t>(std::min(max_bytes, s.size))});
+    return asks;
+  });
+  for (std::size_t i = 0; i < segments.size(); ++i) segments[i].bytes = std::move(visit.attached[i]);
   return segments;
 }
 
 std::vector<SysvQueue> sysv_queues(const World& world) {
-  Pipe up = Pipe::create(), down = Pipe::create();
-  std::vector<char> buffer(k_proc_buffer);
-  const int pidfd = world.isolation() == Isolation::none ? -1 : world.init_pidfd();
-  const int flags = world.namespace_flags() & (CLONE_NEWIPC | CLONE_NEWUSER);
-  pid_t child = ::fork();
-  if (child < 0) throw SyscallError("fork", "IPC inspector", errno);
-  if (child == 0) inspect_in_world(pidfd, flags, up.write.get(), down.read.get(), buffer.data(), "/proc/sysvipc/msg");
-  up.write.reset();
-  down.read.reset();
-  std::uint32_t length = 0;
-  bool ok = read_all(up.read.get(), &length, sizeof length);
-  std::uint32_t err = 0;
-  if (ok && length == k_setns_failed) {
-    read_all(up.read.get(), &err, sizeof err);
-    ::waitpid(child, nullptr, 0);
-    throw SyscallError("setns", fmt::format("the world's init (pid {}), CLONE_NEWIPC", world.init_pid()), static_cast<int>(err));
-  }
-  std::string text(ok ? length : 0, '\0');
-  ok = ok && read_all(up.read.get(), text.data(), length);
-  std::uint32_t none = 0;
-  write_all(down.write.get(), &none, sizeof none);  // no segments to attach
-  down.write.reset();
-  ::waitpid(child, nullptr, 0);
-  if (!ok) throw SyscallError("read", "/proc/sysvipc/msg in the world", EIO);
+  Visit visit = visit_world(world, "/proc/sysvipc/msg", [](const std::string&) { return std::vector<Ask>{}; });
   std::vector<SysvQueue> out;
-  std::istringstream in(text);
+  std::istringstream in(visit.text);
   std::string line;
   std::getline(in, line);  // the header
   while (std::getline(in, line)) {

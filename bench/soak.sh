@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Flakiness under load: grades every bundled correct submission (each lab's
+# reference and examples/<lab>/*, the buggy demo excepted) ROUNDS times while
+# LOAD busy loops keep the cores busy, and counts verdict flips: a check whose
+# verdict differs from its first one. Target: 0.
+#   bench/soak.sh [ROUNDS] [LOAD]      (default 20 rounds, 2 busy loops)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-20}
+load=${2:-2}
+labgrade=build/labgrade
+scratch=$(mktemp -d)
+busy=()
+cleanup() { for pid in "${busy[@]}"; do kill "$pid" 2>/dev/null; done; rm -rf "$scratch"; }
+trap cleanup EXIT
+export LABGRADE_CACHE_DIR="$scratch/cache"
+
+submissions=()
+for lab_dir in labs/*/; do
+  lab=$(basename "$lab_dir")
+  [[ -f $lab_dir/lab.toml ]] || continue
+  submissions+=("$lab reference/$lab")
+  for dir in examples/"$lab"/*/; do
+    [[ -d $dir && $(basename "$dir") != buggy ]] && submissions+=("$lab ${dir%/}")
+  done
+done
+
+for ((i = 0; i < load; i++)); do (while :; do :; done) & busy+=($!); done
+
+runs=0; checks=0; flips=0
+declare -A first
+for ((r = 1; r <= rounds; r++)); do
+  for entry in "${submissions[@]}"; do
+    read -r lab dir <<<"$entry"
+    out=$("$labgrade" check --lab "$lab" --format json "$dir" 2>&1)
+    runs=$((runs + 1))
+    while IFS=$'\t' read -r name status; do
+      [[ -z $name ]] && continue
+      key="$dir|$name"
+      checks=$((checks + 1))
+      if [[ -z ${first[$key]:-} ]]; then
+        first[$key]=$status
+      elif [[ ${first[$key]} != "$status" ]]; then
+        flips=$((flips + 1))
+        echo "flip: $dir: \"$name\" was ${first[$key]}, now $status (round $r)"
+        echo "$out" | grep -A3 "\"$name\"" | head -5
+      fi
+    done < <(echo "$out" | awk -F'"' '/"name":/ {name=$4} /"status":/ {print name "\t" $4}')
+  done
+  echo "round $r/$rounds: $runs gradings, $checks check runs, $flips flips"
+done
+echo "soak: $rounds rounds x ${#submissions[@]} submissions under $load busy loops: $checks check runs, $flips flips"
+[[ $flips -eq 0 ]]
