@@ -1,0 +1,117 @@
+// The checks of the fifo lab (labs.md). PATH is a fresh name in the world's
+// working directory each run, so a program that ignores argv[1] fails.
+#include <fmt/format.h>
+#include <labgrade/check.hpp>
+
+#include "../lab_data.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using labgrade::CheckWorld;
+
+class FifoLab : public labgrade::LabCheck {
+ protected:
+  std::string m_path = "fifo-" + nonce_hex(8);
+  labgrade::data::Random m_random;
+
+  std::string text() { return "hello through " + m_path + "\n" + m_random.text(40) + "\n"; }
+
+  // Waits until PATH exists: the first program has made the FIFO.
+  static void wait_for_path(CheckWorld& world, labgrade::Run& maker, const std::string& path) {
+    const auto file = world.world().workdir() / path;
+    if (CheckWorld::wait_until([&] { return std::filesystem::exists(std::filesystem::symlink_status(file)) ||
+                                            maker.process().finished(); }, 3s) &&
+        std::filesystem::exists(std::filesystem::symlink_status(file))) {
+      return;
+    }
+    labgrade::fail_check({fmt::format("{} to create {} (its argv[1]) with mkfifo when it is missing", maker.program().who(), path),
+                          maker.process().finished() ? "it ended first: " + maker.wait().describe()
+                                                     : "nothing there after 3 s",
+                          "", maker.program().role() != labgrade::Role::student});
+  }
+};
+
+TEST_F(FifoLab, BothProgramsBuild) {
+  expect_builds("fifo_writer");
+  expect_builds("fifo_reader");
+}
+
+TEST_F(FifoLab, ReaderFirst) {
+  auto world = new_world();
+  const std::string data = text();
+  auto reader = world.run(student("fifo_reader").args({m_path}));
+  wait_for_path(world, reader, m_path);
+  auto writer = world.run(student("fifo_writer").args({m_path}).stdin_text(data));
+  writer.exits(0);
+  reader.exits(0).stdout_is(data);
+}
+
+TEST_F(FifoLab, WriterFirst) {
+  auto world = new_world();
+  const std::string data = text();
+  auto writer = world.run(student("fifo_writer").args({m_path}).stdin_text(data));
+  wait_for_path(world, writer, m_path);
+  auto reader = world.run(student("fifo_reader").args({m_path}));
+  reader.exits(0).stdout_is(data);
+  writer.exits(0);
+}
+
+TEST_F(FifoLab, BinaryDataArrives) {
+  auto world = new_world();
+  const std::string data = m_random.bytes(8 << 20);
+  auto writer = world.run(student("fifo_writer").args({m_path}).stdin_text(data));
+  wait_for_path(world, writer, m_path);
+  auto reader = world.run(student("fifo_reader").args({m_path}));
+  reader.exits(0).stdout_is(data);
+  writer.exits(0);
+}
+
+TEST_F(FifoLab, PathIsFifoWhileInUse) {
+  auto world = new_world();
+  const std::string data = m_random.bytes(256 << 10);
+  const std::size_t half = data.size() / 2;
+  auto writer = world.run(peer("fifo_writer").args({m_path}).interactive());
+  wait_for_path(world, writer, m_path);
+  auto reader = world.run(student("fifo_reader").args({m_path}));
+  writer.write_stdin(data.substr(0, half));
+  // The reader has had the first half (its stdio flushes full buffers): the
+  // transfer is under way, and the writer is paused with its stdin open.
+  reader.process().wait_for_stdout([&](const std::string& out) { return out.size() >= half / 2; }, 3s);
+  world.expect_fifo(m_path).hint("the reader must not unlink PATH before end of file, and PATH must come from mkfifo");
+  writer.write_stdin(data.substr(half));
+  writer.close_stdin();
+  reader.exits(0).stdout_is(data);
+  writer.exits(0);
+}
+
+TEST_F(FifoLab, ReaderRemovesFifo) {
+  auto world = new_world();
+  const std::string data = text();
+  auto writer = world.run(reference("fifo_writer").args({m_path}).stdin_text(data));
+  wait_for_path(world, writer, m_path);
+  world.run(student("fifo_reader").args({m_path})).exits(0);
+  writer.exits(0);
+  world.expect_no_file(m_path);
+}
+
+TEST_F(FifoLab, WriterWithReferenceReader) {
+  auto world = new_world();
+  const std::string data = text() + m_random.text(200) + "\n";
+  // The reference reader judges the student's writer: what it prints is the student's result.
+  auto reader = world.run(peer("fifo_reader").args({m_path}));
+  wait_for_path(world, reader, m_path);
+  world.run(student("fifo_writer").args({m_path}).stdin_text(data)).exits(0);
+  reader.exits(0).stdout_is(data);
+}
+
+TEST_F(FifoLab, ReaderWithReferenceWriter) {
+  auto world = new_world();
+  const std::string data = text() + m_random.text(200) + "\n";
+  auto writer = world.run(reference("fifo_writer").args({m_path}).stdin_text(data));
+  wait_for_path(world, writer, m_path);
+  world.run(student("fifo_reader").args({m_path})).exits(0).stdout_is(data);
+  writer.exits(0);
+}
+
+}  // namespace
