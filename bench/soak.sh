@@ -27,17 +27,21 @@ done
 
 for ((i = 0; i < load; i++)); do (while :; do :; done) & busy+=($!); done
 
-runs=0; checks=0; flips=0
+runs=0; checks=0; flips=0; wrong=0
 declare -A first
 for ((r = 1; r <= rounds; r++)); do
   for entry in "${submissions[@]}"; do
     read -r lab dir <<<"$entry"
     out=$("$labgrade" check --lab "$lab" --format json "$dir" 2>&1)
     runs=$((runs + 1))
-    while IFS=$'\t' read -r name status; do
+    while IFS=$'\t' read -r name status max; do
       [[ -z $name ]] && continue
       key="$dir|$name"
       checks=$((checks + 1))
+      if [[ $status != passed && $max != 0* ]]; then
+        wrong=$((wrong + 1))
+        echo "wrong verdict: $dir: \"$name\" $status on a correct submission (round $r)"
+      fi
       if [[ -z ${first[$key]:-} ]]; then
         first[$key]=$status
       elif [[ ${first[$key]} != "$status" ]]; then
@@ -45,9 +49,9 @@ for ((r = 1; r <= rounds; r++)); do
         echo "flip: $dir: \"$name\" was ${first[$key]}, now $status (round $r)"
         echo "$out" | grep -A3 "\"$name\"" | head -5
       fi
-    done < <(echo "$out" | awk -F'"' '/"name":/ {name=$4} /"status":/ {print name "\t" $4}')
+    done < <(echo "$out" | awk -F'"' '/"name":/ {name=$4} /"max_score":/ {split($3, v, /[:,]/); max=v[2]; gsub(/ /, "", max)} /"status":/ {print name "\t" $4 "\t" max}')
   done
-  echo "round $r/$rounds: $runs gradings, $checks check runs, $flips flips"
+  echo "round $r/$rounds: $runs gradings, $checks check runs, $flips flips, $wrong wrong verdicts"
 done
-echo "soak: $rounds rounds x ${#submissions[@]} submissions under $load busy loops: $checks check runs, $flips flips"
-[[ $flips -eq 0 ]]
+echo "soak: $rounds rounds x ${#submissions[@]} submissions under $load busy loops: $checks check runs, $flips flips, $wrong wrong verdicts"
+[[ $flips -eq 0 && $wrong -eq 0 ]]
