@@ -146,7 +146,7 @@ Failure Run::failure(std::string expected, std::string got) const {
   if (f.grader_error) {
     f.hint = "the reference program failed while setting up the check";
   } else if (m_program.role() == Role::student && r.ending == ProcessResult::Ending::timed_out) {
-    f.hint = fmt::format("it was still running after {:g} s: is it waiting for something that never comes "
+    f.general_hint = fmt::format("it was still running after {:g} s: is it waiting for something that never comes "
                          "(a blocking call, a loop whose condition never changes)?", r.time_limit);
   }
   return f;

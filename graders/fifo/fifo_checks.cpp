@@ -88,11 +88,12 @@ TEST_F(FifoLab, PathIsFifoWhileInUse) {
 TEST_F(FifoLab, ReaderRemovesFifo) {
   auto world = new_world();
   const std::string data = text();
-  auto writer = world.run(reference("fifo_writer").args({m_path}).stdin_text(data));
+  // The writer waits for the student's reader to open PATH: its fate is the student's.
+  auto writer = world.run(peer("fifo_writer").args({m_path}).stdin_text(data));
   wait_for_path(world, writer, m_path);
   world.run(student("fifo_reader").args({m_path})).exits(0);
-  writer.exits(0);
   world.expect_no_file(m_path);
+  writer.exits(0).hint("your reader ended without reading PATH to its end: the writer found no reader");
 }
 
 TEST_F(FifoLab, WriterWithReferenceReader) {
@@ -108,10 +109,10 @@ TEST_F(FifoLab, WriterWithReferenceReader) {
 TEST_F(FifoLab, ReaderWithReferenceWriter) {
   auto world = new_world();
   const std::string data = text() + m_random.text(200) + "\n";
-  auto writer = world.run(reference("fifo_writer").args({m_path}).stdin_text(data));
+  auto writer = world.run(peer("fifo_writer").args({m_path}).stdin_text(data));
   wait_for_path(world, writer, m_path);
   world.run(student("fifo_reader").args({m_path})).exits(0).stdout_is(data);
-  writer.exits(0);
+  writer.exits(0).hint("your reader ended without reading PATH to its end: the writer found no reader");
 }
 
 }  // namespace

@@ -13,6 +13,13 @@ using namespace std::chrono_literals;
 class PipeLab : public labgrade::LabCheck {
  protected:
   std::string short_text() { return "hello, pipe " + nonce_hex(8) + "\nsecond line\twith a tab\n"; }
+
+  // The program made a child at all (a program that does nothing must not
+  // pass the checks about its child).
+  static void expect_a_child(labgrade::CheckWorld& world, const labgrade::Run& program) {
+    if (world.processes_created_by(program) >= 1) return;
+    labgrade::fail_check({"your pipe to fork a child that reads the pipe", "it made no process: no fork()", "", false});
+  }
 };
 
 TEST_F(PipeLab, Builds) { expect_builds("pipe"); }
@@ -31,17 +38,24 @@ TEST_F(PipeLab, BinaryDataArrives) {
 
 TEST_F(PipeLab, EmptyInputGivesEmptyOutput) {
   auto world = new_world();
-  world.run(student("pipe").stdin_text("")).exits(0).stdout_is("");
+  auto program = world.run(student("pipe").stdin_text(""));
+  program.exits(0).stdout_is("");
+  expect_a_child(world, program);
 }
 
 TEST_F(PipeLab, UnusedEndsClosed) {
   auto world = new_world();
-  world.run(student("pipe").stdin_text(short_text()).time_limit(2s)).exits(0);
+  const std::string text = short_text();
+  auto program = world.run(student("pipe").stdin_text(text).time_limit(2s));
+  program.exits(0).stdout_is(text);
+  expect_a_child(world, program);
 }
 
 TEST_F(PipeLab, ParentWaitsForChild) {
   auto world = new_world();
-  world.run(student("pipe").stdin_text(short_text())).exits(0);
+  auto program = world.run(student("pipe").stdin_text(short_text()));
+  program.exits(0);
+  expect_a_child(world, program);
   world.expect_no_orphans();
 }
 

@@ -45,8 +45,9 @@ namespace labgrade {
 struct Failure {
   std::string expected;
   std::string got;
-  std::string hint;
+  std::string hint;           // advice for this failure; empty: the check's hint from lab.toml
   bool grader_error = false;
+  std::string general_hint;   // advice about how the program ended (a hang), added to the hint
 };
 
 /// Thrown to end a check at its first failure (after recording it).
