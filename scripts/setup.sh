@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config   # the toolchain (gcc also compiles the students' C)
-  libgtest-dev                                   # GoogleTest: the checks and labgrade's own tests
+  libgtest-dev libgmock-dev                      # GoogleTest (and its matchers): the checks and labgrade's own tests
   libfmt-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
   procps                                         # ps/pgrep, used by tests to prove nothing is left
 )
