@@ -69,20 +69,6 @@ static double now(void) {
 }
 )";
 
-// The System V shared memory ids the host sees.
-std::set<int> host_sysv_shm_ids() {
-  std::set<int> ids;
-  std::stringstream in(test::read_text("/proc/sysvipc/shm"));
-  std::string line;
-  std::getline(in, line);  // header
-  while (std::getline(in, line)) {
-    std::stringstream fields(line);
-    long key = 0;
-    int id = -1;
-    if (fields >> key >> id) ids.insert(id);
-  }
-  return ids;
-}
 
 // A program under the grader's control of time: its process and the grader's channel.
 struct Controlled {
@@ -536,7 +522,7 @@ int main(int argc, char **argv) {
 
 TEST_F(ClockShimInAWorld, ShmdtIsReported) {
   const fs::path exe = build("segment", k_private_segment);
-  const std::set<int> host_before = host_sysv_shm_ids();
+  const std::set<int> host_before = test::host_sysv_shm_ids();
   World world(small_world());
 
   Controlled detaches = start_in(world, exe, {"detach"}, 1.0);
@@ -553,7 +539,7 @@ TEST_F(ClockShimInAWorld, ShmdtIsReported) {
   EXPECT_FALSE(stays.clock->called("shmdt")) << "detaching at exit is not a call to shmdt";
 
   EXPECT_TRUE(sysv_segments(world).empty()) << "the programs remove their segments";
-  EXPECT_EQ(host_sysv_shm_ids(), host_before) << "a segment of the world reached the host";
+  EXPECT_EQ(test::host_sysv_shm_ids(), host_before) << "a segment of the world reached the host";
 }
 
 // The shim's shmdt, outside labgrade, is the real one.

@@ -38,19 +38,6 @@ using ::testing::HasSubstr;
 
 constexpr auto k_patience = 5s;
 
-// The keys of the System V segments the host sees.
-std::set<long> host_sysv_shm_keys() {
-  std::set<long> keys;
-  std::stringstream in(test::read_text("/proc/sysvipc/shm"));
-  std::string line;
-  std::getline(in, line);  // header
-  while (std::getline(in, line)) {
-    std::stringstream fields(line);
-    long key = 0;
-    if (fields >> key) keys.insert(key);
-  }
-  return keys;
-}
 
 // The inode of a process's IPC namespace (0 when it is gone).
 ino_t ipc_namespace(const std::string& pid) {
@@ -180,7 +167,7 @@ TEST_F(IpcInspector, SeesTheWorldsSegmentWhileAttachedAndAfterDetach) {
   const fs::path keyfile = world->workdir() / "keyfile";
   const long key = ::ftok(keyfile.c_str(), 42);
   ASSERT_NE(key, -1) << "ftok(" << keyfile << ", 42): " << std::strerror(errno);
-  ASSERT_EQ(host_sysv_shm_keys().count(key), 0u) << "the host already has a segment with key " << key;
+  ASSERT_EQ(test::host_sysv_shm_keys().count(key), 0u) << "the host already has a segment with key " << key;
   const ino_t world_ipc = ipc_namespace(std::to_string(world->init_pid()));
   ASSERT_NE(world_ipc, 0u);
   ASSERT_NE(world_ipc, ipc_namespace("self")) << "the world shares the grader's IPC namespace";
@@ -196,7 +183,7 @@ TEST_F(IpcInspector, SeesTheWorldsSegmentWhileAttachedAndAfterDetach) {
   EXPECT_EQ(s.nattch, 1u) << "the holder is attached (the inspector's own attach is not counted)";
   EXPECT_EQ(s.bytes, ints_as_bytes({7, 8, 9, 10, 11}));
   EXPECT_GT(s.creator_pid, 0);
-  EXPECT_EQ(host_sysv_shm_keys().count(key), 0u) << "the world's segment is visible on the host";
+  EXPECT_EQ(test::host_sysv_shm_keys().count(key), 0u) << "the world's segment is visible on the host";
 
   holder->close_stdin();
   ASSERT_TRUE(holder->wait_for(k_patience)) << "the holder did not end after its stdin closed";
@@ -209,10 +196,10 @@ TEST_F(IpcInspector, SeesTheWorldsSegmentWhileAttachedAndAfterDetach) {
   EXPECT_EQ(left->shmid, s.shmid);
   EXPECT_EQ(left->nattch, 0u);
   EXPECT_EQ(left->bytes, ints_as_bytes({7, 8, 9, 10, 11})) << "its contents outlive the program";
-  EXPECT_EQ(host_sysv_shm_keys().count(key), 0u) << "the world's segment is visible on the host";
+  EXPECT_EQ(test::host_sysv_shm_keys().count(key), 0u) << "the world's segment is visible on the host";
 
   world.reset();
-  EXPECT_EQ(host_sysv_shm_keys().count(key), 0u) << "the world's segment reached the host at teardown";
+  EXPECT_EQ(test::host_sysv_shm_keys().count(key), 0u) << "the world's segment reached the host at teardown";
   EXPECT_TRUE(test::eventually([&] { return processes_in_ipc_namespace(world_ipc).empty(); }, 2s))
       << "processes of the world's IPC namespace outlived it: the namespace (and its segment) lives on";
 }

@@ -12,11 +12,13 @@
 #include <fstream>
 #include <functional>
 #include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <system_error>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace labgrade::test {
@@ -120,5 +122,32 @@ class RemoveOnExit {
  private:
   std::filesystem::path m_path;
 };
+
+// The ids and keys of the System V segments the host sees (/proc/sysvipc/shm).
+inline std::vector<std::pair<long, int>> host_sysv_shm() {
+  std::vector<std::pair<long, int>> out;
+  std::istringstream in(read_text("/proc/sysvipc/shm"));
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    long key = 0;
+    int id = -1;
+    if (fields >> key >> id) out.emplace_back(key, id);
+  }
+  return out;
+}
+
+inline std::set<int> host_sysv_shm_ids() {
+  std::set<int> ids;
+  for (const auto& [key, id] : host_sysv_shm()) ids.insert(id);
+  return ids;
+}
+
+inline std::set<long> host_sysv_shm_keys() {
+  std::set<long> keys;
+  for (const auto& [key, id] : host_sysv_shm()) keys.insert(key);
+  return keys;
+}
 
 }  // namespace labgrade::test

@@ -43,20 +43,6 @@ WorldOptions small_world() {
 // The argv of a sleeper started by a test ("sleep\0<marker>"), as /proc/PID/cmdline holds it.
 std::string sleeper_cmdline(const std::string& marker) { return std::string("sleep") + '\0' + marker; }
 
-// The System V shared memory ids the host sees.
-std::set<int> host_sysv_shm_ids() {
-  std::set<int> ids;
-  std::stringstream in(test::read_text("/proc/sysvipc/shm"));
-  std::string line;
-  std::getline(in, line);  // header
-  while (std::getline(in, line)) {
-    std::stringstream fields(line);
-    long key = 0;
-    int id = -1;
-    if (fields >> key >> id) ids.insert(id);
-  }
-  return ids;
-}
 
 // (a)-(e): a world of its own namespaces; skipped where the machine has none.
 class NamespacedWorld : public ::testing::Test {
@@ -114,12 +100,12 @@ TEST_F(NamespacedWorld, WorldsDoNotSeeEachOther) {
 TEST_F(NamespacedWorld, SystemVIpcIsPrivate) {
   if (!fs::exists("/usr/bin/ipcmk") && !fs::exists("/bin/ipcmk")) GTEST_SKIP() << "ipcmk (util-linux) is not installed";
   if (!fs::exists("/proc/sysvipc/shm")) GTEST_SKIP() << "no /proc/sysvipc/shm";
-  const std::set<int> before = host_sysv_shm_ids();
+  const std::set<int> before = test::host_sysv_shm_ids();
   World world(small_world());
   auto p = world.spawn(shell("ipcmk -M 4096 >/dev/null && tail -n +2 /proc/sysvipc/shm | wc -l"));
   EXPECT_TRUE(p->wait().exited_with(0)) << p->stderr_text();
   EXPECT_EQ(p->stdout_text(), "1\n") << "the world sees its own segment";
-  const std::set<int> during = host_sysv_shm_ids();
+  const std::set<int> during = test::host_sysv_shm_ids();
   for (int id : during) {
     if (before.count(id) == 0) {
       ADD_FAILURE() << "the world's System V segment " << id << " is visible on the host";
