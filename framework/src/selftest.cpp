@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <fstream>
+#include <iterator>
 #include <thread>
 #include <set>
 
@@ -20,11 +22,20 @@ namespace {
 
 constexpr int k_parallel_mutants = 2;
 
+// One change to a reference file: `find` (which must occur exactly once) becomes `replace`.
+struct Edit {
+  std::string file;
+  std::string find;
+  std::string replace;
+  long line = 0;  // in mutant.toml
+};
+
 struct Mutant {
   std::string name;
   fs::path dir;
   std::string description;
   std::vector<std::string> fails;
+  std::vector<Edit> edits;
 };
 
 Mutant read_mutant(const LabSpec& lab, const fs::path& dir) {
@@ -37,7 +48,7 @@ Mutant read_mutant(const LabSpec& lab, const fs::path& dir) {
     throw LabSpecError(where, static_cast<long>(e.source().begin.line),
                        static_cast<long>(e.source().begin.column), "", std::string(e.description()));
   }
-  Mutant m{dir.filename().string(), dir, "", {}};
+  Mutant m{dir.filename().string(), dir, "", {}, {}};
   for (auto&& [key, node] : table) {
     const long line = static_cast<long>(node.source().begin.line);
     const long column = static_cast<long>(node.source().begin.column);
@@ -55,6 +66,26 @@ Mutant read_mutant(const LabSpec& lab, const fs::path& dir) {
           throw LabSpecError(where, item_line, item_column, "fails", fmt::format("no check \"{}\" in lab.toml", test));
         }
         m.fails.push_back(test);
+      }
+    } else if (key == "edit") {
+      if (!node.is_array_of_tables()) throw LabSpecError(where, line, column, "edit", "expected [[edit]] tables");
+      for (const toml::node& item : *node.as_array()) {
+        const toml::table& t = *item.as_table();
+        const long edit_line = static_cast<long>(item.source().begin.line);
+        Edit edit{"", "", "", edit_line};
+        for (auto&& [edit_key, value] : t) {
+          const std::string name(edit_key.str());
+          if (!value.is_string() || (name != "file" && name != "find" && name != "replace")) {
+            throw LabSpecError(where, static_cast<long>(value.source().begin.line),
+                               static_cast<long>(value.source().begin.column), "edit." + name,
+                               "expected file, find and replace, as strings");
+          }
+          (name == "file" ? edit.file : name == "find" ? edit.find : edit.replace) = value.as_string()->get();
+        }
+        if (edit.file.empty() || edit.find.empty()) {
+          throw LabSpecError(where, edit_line, 1, "edit", "an [[edit]] needs a file and the text to find");
+        }
+        m.edits.push_back(std::move(edit));
       }
     } else {
       throw LabSpecError(where, line, column, std::string(key.str()), "unknown key");
@@ -75,13 +106,27 @@ std::vector<Mutant> find_mutants(const LabSpec& lab) {
   return mutants;
 }
 
-// The reference's files, then the mutant's own on top.
+// The reference's files, then the mutant's own files on top, then its edits.
 void assemble(const LabSpec& lab, const Mutant& mutant, const fs::path& into) {
   for (const fs::path& from : {lab.reference_dir, mutant.dir}) {
     for (const auto& entry : fs::directory_iterator(from)) {
       if (!entry.is_regular_file() || entry.path().filename() == "mutant.toml") continue;
       fs::copy_file(entry.path(), into / entry.path().filename(), fs::copy_options::overwrite_existing);
     }
+  }
+  const std::string where = (mutant.dir / "mutant.toml").string();
+  for (const Edit& edit : mutant.edits) {
+    const fs::path file = into / edit.file;
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw LabSpecError(where, edit.line, 1, "edit.file", fmt::format("no file {} to edit", edit.file));
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto at = text.find(edit.find);
+    if (at == std::string::npos || text.find(edit.find, at + 1) != std::string::npos) {
+      throw LabSpecError(where, edit.line, 1, "edit.find",
+                         fmt::format("the text to find must occur exactly once in {}", edit.file));
+    }
+    text.replace(at, edit.find.size(), edit.replace);
+    std::ofstream(file, std::ios::binary | std::ios::trunc) << text;
   }
 }
 

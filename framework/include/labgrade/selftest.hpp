@@ -2,10 +2,17 @@
 // mutant under labs/<lab>/mutants/ fails at least the checks its mutant.toml
 // names, and every check is failed by at least one mutant.
 //
-// A mutant is a folder holding the files that differ from reference/<lab>/
-// (the others are taken from the reference) and a mutant.toml:
+// A mutant is a folder with a mutant.toml: the reference/<lab>/ files, changed
+// by its [[edit]]s (each `find` must occur exactly once in its file), and any
+// file the folder holds itself in place of the reference's:
 //   description = "consumer never calls shm_unlink"
 //   fails = ["ConsumerRemovesObject", "EndToEnd"]
+//   [[edit]]
+//   file = "shm_consumer.c"
+//   find = '''
+//       shm_unlink(name);
+//   '''
+//   replace = 
 #pragma once
 
 #include <string>
