@@ -17,7 +17,8 @@ export LABGRADE_CACHE_DIR="$scratch/cache"
 for p in bb_producer bb_consumer; do
   gcc -std=gnu11 -Wall -O2 -Ilabs/bounded-buffer/include -o "$scratch/$p" "$submission/$p.c" -lrt -lpthread
 done
-awk 'BEGIN { srand(42); for (i = 0; i < 1000000; i++) print int(rand() * 2000001) - 1000000 }' >"$scratch/items"
+# The check's kind of input: 7-digit values, either sign, one a line.
+awk 'BEGIN { srand(42); for (i = 0; i < 1000000; i++) print (rand() < 0.5 ? "-" : "") (1000000 + int(rand() * 9000000)) }' >"$scratch/items"
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { print b - a }'; }

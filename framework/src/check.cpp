@@ -302,7 +302,7 @@ Run CheckWorld::run(Program program) {
   SpawnOptions options;
   options.argv = {build.executable.string()};
   options.argv.insert(options.argv.end(), program.m_args.begin(), program.m_args.end());
-  options.stdin_bytes = std::move(program.m_stdin);  // megabytes, at times: moved, not copied
+  options.stdin_file = std::move(program.m_stdin);
   options.interactive_stdin = program.m_interactive;
   options.stdout_to_file = program.m_stdout_to_file;
   const Limits& limits = ctx.lab.limits;

@@ -134,20 +134,6 @@ std::vector<std::pair<int, rlim_t>> rlimits_of(const ResourceLimits& l) {
   return out;
 }
 
-UniqueFd memfd_holding(const std::string& bytes) {
-  UniqueFd fd{::memfd_create("labgrade-stdin", MFD_CLOEXEC)};
-  if (!fd) throw SyscallError("memfd_create", "\"labgrade-stdin\", MFD_CLOEXEC", errno);
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw SyscallError("write", fmt::format("memfd, {} bytes", bytes.size()), errno);
-    done += static_cast<std::size_t>(n);
-  }
-  if (::lseek(fd.get(), 0, SEEK_SET) != 0) throw SyscallError("lseek", "memfd, 0, SEEK_SET", errno);
-  return fd;
-}
-
 void append_capped(Captured& c, const char* data, std::size_t n, std::size_t cap) {
   c.total += n;
   if (c.bytes.size() < cap) c.bytes.append(data, std::min(n, cap - c.bytes.size()));
@@ -189,11 +175,11 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
   Pipe in = Pipe::create(), out = Pipe::create(), err = Pipe::create(), errors = Pipe::create();
   Pipe wake = Pipe::create();
   Pipe report = Pipe::create();
-  // stdin: a pipe the pump feeds (interactive), a memfd holding the bytes
-  // (no pump, no pipe-sized steps: the program reads as from a file), or /dev/null.
+  // stdin: a pipe the pump feeds (interactive), the sealed input file (no
+  // pump, no pipe-sized steps: the program reads as from a file), or /dev/null.
   UniqueFd fixed_stdin;
-  if (options.stdin_bytes && !options.interactive_stdin) {
-    fixed_stdin = memfd_holding(*options.stdin_bytes);
+  if (options.stdin_file && !options.interactive_stdin) {
+    fixed_stdin = options.stdin_file->open_for_reading();
   } else if (!options.interactive_stdin) {
     fixed_stdin.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
     if (!fixed_stdin) throw SyscallError("open", "\"/dev/null\", O_RDONLY", errno);
@@ -264,7 +250,7 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
     throw SyscallError("pidfd_open", std::to_string(program), e);
   }
   if (!fixed_stdin) self->m_stdin = std::move(in.write);
-  if (options.stdin_bytes && options.interactive_stdin) self->m_stdin_pending = *options.stdin_bytes;
+  if (options.stdin_file && options.interactive_stdin) self->m_stdin_pending = std::string(options.stdin_file->bytes());
   if (stdout_file) self->m_stdout_file = std::move(stdout_file);
   else self->m_stdout = std::move(out.read);
   self->m_stderr = std::move(err.read);
@@ -381,16 +367,22 @@ void Process::pump() {
 }
 
 void Process::read_stdout_file() {
-  char buffer[65536];
-  off_t offset = 0;
-  for (;;) {
-    ssize_t n = ::pread(m_stdout_file.get(), buffer, sizeof buffer, offset);
+  // Read straight into the capture, sized once (megabytes: no regrowing).
+  struct stat st {};
+  std::size_t size = ::fstat(m_stdout_file.get(), &st) == 0 ? static_cast<std::size_t>(st.st_size) : 0;
+  std::lock_guard guard(m_mutex);
+  m_out.total += size;
+  const std::size_t keep = std::min(size, m_output_cap - std::min(m_output_cap, m_out.bytes.size()));
+  const std::size_t start = m_out.bytes.size();
+  m_out.bytes.resize(start + keep);
+  std::size_t done = 0;
+  while (done < keep) {
+    ssize_t n = ::pread(m_stdout_file.get(), m_out.bytes.data() + start + done, keep - done, static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    offset += n;
-    std::lock_guard guard(m_mutex);
-    append_capped(m_out, buffer, static_cast<std::size_t>(n), m_output_cap);
+    done += static_cast<std::size_t>(n);
   }
+  m_out.bytes.resize(start + done);
   m_stdout_file.reset();
 }
 
@@ -491,6 +483,12 @@ std::string Process::stdout_text() const {
 std::string Process::stderr_text() const {
   std::lock_guard guard(m_mutex);
   return m_err.bytes;
+}
+
+const std::string& Process::final_stdout() const {
+  std::lock_guard guard(m_mutex);
+  if (!m_result) throw GraderError(fmt::format("Process::final_stdout: {} has not ended yet", m_name));
+  return m_out.bytes;
 }
 
 Captured Process::stdout_captured() const {

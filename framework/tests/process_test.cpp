@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <string>
 
@@ -96,7 +97,7 @@ TEST(Process, StdinIsEchoedByteForByteWithoutDeadlock) {
   input += std::string(5, '\0');
   SpawnOptions options;
   options.argv = {"/bin/cat"};
-  options.stdin_bytes = input;
+  options.stdin_file = InputFile::holding(input);
   options.output_cap = 8u << 20;
   options.time_limit = 20.0;
   auto p = Process::spawn(options);
@@ -112,7 +113,7 @@ TEST(Process, StdinIsEchoedByteForByteWithoutDeadlock) {
 TEST(Process, EmptyStdinIsEndOfFile) {
   SpawnOptions options;
   options.argv = {"/bin/cat"};
-  options.stdin_bytes = std::string();
+  options.stdin_file = InputFile::holding("");
   auto p = Process::spawn(options);
   EXPECT_TRUE(p->wait().exited_with(0));
   EXPECT_EQ(p->stdout_text(), "");
@@ -259,6 +260,36 @@ TEST(Process, DestructorKillsAndReaps) {
   }
   EXPECT_TRUE(test::pids_with_cmdline(sleepers.marker()).empty());
   EXPECT_EQ(test::process_state(pid), 0) << "pid " << pid << " is still there (a zombie?)";
+}
+
+
+TEST(InputFile, EachRunReadsItWholeFromTheStart) {
+  InputFile input = InputFile::written([](const InputFile::Append& append) {
+    append("one\n");
+    append("");
+    append("two\n");
+  });
+  EXPECT_EQ(input.bytes(), "one\ntwo\n");
+  for (int run = 0; run < 2; ++run) {
+    SpawnOptions options;
+    options.argv = {"/bin/cat"};
+    options.stdin_file = input;
+    auto p = Process::spawn(options);
+    EXPECT_TRUE(p->wait().exited_with(0));
+    EXPECT_EQ(p->stdout_text(), "one\ntwo\n") << "run " << run;
+  }
+}
+
+TEST(InputFile, AProgramCannotChangeItsInput) {
+  InputFile input = InputFile::holding("the items to check against\n");
+  SpawnOptions options;
+  // Through its own fd 0 and through a writable reopening: both refused.
+  options.argv = {"/bin/sh", "-c", "echo x >&0; echo y > /proc/self/fd/0; cat"};
+  options.stdin_file = input;
+  auto p = Process::spawn(options);
+  p->wait();
+  EXPECT_EQ(p->stdout_text(), "the items to check against\n");
+  EXPECT_EQ(input.bytes(), "the items to check against\n");
 }
 
 }  // namespace

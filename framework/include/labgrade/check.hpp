@@ -80,7 +80,9 @@ class Program {
  public:
   Program(Role role, std::string name) : m_role(role), m_name(std::move(name)) {}
   Program& args(std::vector<std::string> args) { m_args = std::move(args); return *this; }
-  Program& stdin_text(std::string bytes) { m_stdin = std::move(bytes); return *this; }
+  Program& stdin_text(std::string_view bytes) { m_stdin = InputFile::holding(bytes); return *this; }
+  /// Its stdin from a file prepared once (megabytes, or the same input for several runs).
+  Program& stdin_file(InputFile file) { m_stdin = std::move(file); return *this; }
   Program& time_limit(std::chrono::duration<double> limit) { m_time_limit = limit.count(); return *this; }
   Program& variant(std::string name) { m_variant = std::move(name); return *this; }
   /// Its stdin stays open for Run::write_stdin until Run::close_stdin.
@@ -100,7 +102,7 @@ class Program {
   Role m_role;
   std::string m_name;
   std::vector<std::string> m_args;
-  std::optional<std::string> m_stdin;
+  std::optional<InputFile> m_stdin;
   std::optional<double> m_time_limit;
   std::string m_variant = "default";
   bool m_interactive = false;
@@ -204,7 +206,8 @@ class Run {
   void kill() { m_process->kill(); }
 
   const ProcessResult& wait() { return m_process->wait(); }
-  std::string stdout_text() { wait(); return m_process->stdout_text(); }
+  /// Everything it printed (once it has ended; valid while this Run lives).
+  const std::string& stdout_text() { wait(); return m_process->final_stdout(); }
   std::string stderr_text() { wait(); return m_process->stderr_text(); }
   Process& process() { return *m_process; }
   const Program& program() const { return m_program; }

@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "labgrade/input_file.hpp"
 #include "labgrade/unique_fd.hpp"
 
 namespace labgrade {
@@ -68,9 +69,9 @@ struct SpawnOptions {
   std::vector<std::string> argv;            // argv[0] is the path to execute
   std::vector<std::string> env;             // the whole environment; empty: inherit the grader's
   std::filesystem::path cwd;                // empty: the grader's
-  std::optional<std::string> stdin_bytes;   // its whole stdin (a memfd: read as from a file)
+  std::optional<InputFile> stdin_file;      // its whole stdin, read as from a file
   bool interactive_stdin = false;           // stdin is a pipe, kept open: write_stdin / close_stdin
-                                            // (with stdin_bytes too: those are written first)
+                                            // (with stdin_file too: its bytes are written first)
   double time_limit = 5.0;                  // wall seconds; then SIGKILL
   std::size_t output_cap = 1 << 20;         // per stream
   bool stdout_to_file = false;              // stdout is a memfd read when it ends (bulk output:
@@ -119,6 +120,8 @@ class Process {
 
   std::string stdout_text() const;
   std::string stderr_text() const;
+  /// Its whole (capped) stdout once it has ended, without a copy: final by then.
+  const std::string& final_stdout() const;
   Captured stdout_captured() const;
   Captured stderr_captured() const;
   /// Waits until `ready(stdout so far)` holds, the program ends, or the timeout passes.
