@@ -149,6 +149,12 @@ Failure Run::failure(std::string expected, std::string got) const {
     f.general_hint = fmt::format("it was still running after {:g} s: is it waiting for something that never comes "
                          "(a blocking call, a loop whose condition never changes)?", r.time_limit);
   }
+  if (auto hit = m_cgroup ? m_cgroup->limit_hit() : std::nullopt) {
+    f.got += fmt::format(" ({} in this check's world)", *hit);
+    if (!f.grader_error)
+      f.general_hint = "every check runs its programs with limits on memory and processes: "
+                       "look for a loop that forks or allocates without end";
+  }
   return f;
 }
 
@@ -315,7 +321,9 @@ Run CheckWorld::run(Program program) {
   options.limits.address_space_mb = limits.memory_mb;
   options.limits.file_size_mb = limits.file_size_mb;
   options.limits.open_files = limits.open_files;
-  options.limits.processes = limits.processes;
+  // RLIMIT_NPROC only where no cgroup counts the world's processes: it counts
+  // every process of the uid on the machine, and root ignores it.
+  if (!m_world->cgroup()) options.limits.processes = limits.processes;
   std::shared_ptr<ClockChannel> clock;
   UniqueFd program_end;
   if (ctx.lab.clock_control) {
@@ -325,7 +333,7 @@ Run CheckWorld::run(Program program) {
   }
   m_last_program = program.who();
   auto process = m_world->spawn(std::move(options));
-  return Run(std::move(program), process, std::move(clock), world_pid_of(process->pid()));
+  return Run(std::move(program), process, std::move(clock), world_pid_of(process->pid()), m_world->cgroup());
 }
 
 fs::path CheckWorld::shm_path(const std::string& name) const {
@@ -432,6 +440,7 @@ CheckWorld LabCheck::new_world() {
   options.shm_names = ctx.lab.shm_names;
   options.files = ctx.lab.world_files;
   options.scratch_parent = ctx.scratch;
+  options.world_limits = CgroupLimits{ctx.lab.limits.world_memory_mb, ctx.lab.limits.processes};
   return CheckWorld(std::make_unique<World>(options));
 }
 

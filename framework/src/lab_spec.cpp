@@ -201,6 +201,7 @@ void read_limits(TableReader& root, LabSpec& lab, const std::string& file) {
   l.shm_mb = reader.integer("shm_mb", 1).value_or(l.shm_mb);
   l.open_files = reader.integer("open_files", 8).value_or(l.open_files);
   l.processes = reader.integer("processes", 1).value_or(l.processes);
+  l.world_memory_mb = reader.integer("world_memory_mb", 16).value_or(l.world_memory_mb);
   l.output_kb = reader.integer("output_kb", 1).value_or(l.output_kb);
   reader.reject_unknown_keys();
 }

@@ -39,6 +39,7 @@ struct ChildPlan {
   std::vector<std::pair<int, rlim_t>> rlimits;
   bool kill_with_grader = true;
   std::vector<std::pair<int, int>> pass_fds;
+  std::vector<int> cgroup_fds;  // cgroup.procs files to join ("0": the writer)
 };
 
 // The child's error report: which step failed and its errno.
@@ -46,7 +47,7 @@ struct ChildError {
   int step;
   int err;
 };
-enum ChildStep { k_step_dup = 1, k_step_chdir, k_step_rlimit, k_step_exec, k_step_setns, k_step_clone };
+enum ChildStep { k_step_dup = 1, k_step_chdir, k_step_rlimit, k_step_exec, k_step_setns, k_step_clone, k_step_cgroup };
 
 const char* step_name(int step) {
   switch (step) {
@@ -56,6 +57,7 @@ const char* step_name(int step) {
     case k_step_exec: return "execve";
     case k_step_setns: return "setns";
     case k_step_clone: return "clone";
+    case k_step_cgroup: return "write(cgroup.procs, \"0\") (joining the world's cgroup)";
     default: return "child set-up";
   }
 }
@@ -211,11 +213,16 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
   plan.rlimits = rlimits_of(options.limits);
   plan.kill_with_grader = options.kill_with_grader;
   plan.pass_fds = options.pass_fds;
+  plan.cgroup_fds = options.cgroup_join_fds;
 
   self->m_start = Clock::now();
   pid_t child = ::fork();
   if (child < 0) throw SyscallError("fork", "", errno);
   if (child == 0) {
+    // Into the world's cgroup first: everything it starts is counted there.
+    for (int fd : plan.cgroup_fds) {
+      if (::write(fd, "0", 1) != 1) child_fail(plan.error_fd, k_step_cgroup);
+    }
     if (options.join_pidfd >= 0) enter_world_and_exec(plan, options.join_pidfd, options.join_flags, report.write.get());
     exec_child(plan);
   }

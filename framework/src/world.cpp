@@ -302,6 +302,9 @@ World::World(const WorldOptions& options) : World(options, detect_isolation()) {
 World::World(const WorldOptions& options, Isolation isolation)
     : m_isolation(isolation), m_workdir("labgrade-world-", options.scratch_parent),
       m_shm_names(options.shm_names) {
+  if (options.world_limits && cgroup_support().version != CgroupVersion::none) {
+    m_cgroup = std::make_shared<WorldCgroup>(cgroup_support(), *options.world_limits);
+  }
   for (const auto& name : options.files) {
     std::ofstream touch(m_workdir.path() / name);
     if (!touch) throw SyscallError("open", (m_workdir.path() / name).string() + ", O_CREAT", errno);
@@ -409,6 +412,7 @@ std::shared_ptr<Process> World::spawn(SpawnOptions options) {
     options.join_pidfd = m_init_pidfd.get();
     options.join_flags = namespace_flags();
   }
+  if (m_cgroup) options.cgroup_join_fds = m_cgroup->join_fds();
   auto process = Process::spawn(options);
   m_processes.push_back(process);
   return process;
@@ -444,6 +448,8 @@ void World::tear_down() noexcept {
     m_host_lock.reset();
     release_host_lock();
   }
+  // Anything that escaped both (it cannot, in a pid namespace) is still in the cgroup.
+  if (m_cgroup) m_cgroup->kill_all();
   m_processes.clear();
 }
 

@@ -163,9 +163,10 @@ class RunVerdict : public Verdict {
 /// A program started in a world.
 class Run {
  public:
-  Run(Program program, std::shared_ptr<Process> process, std::shared_ptr<ClockChannel> clock, pid_t world_pid)
+  Run(Program program, std::shared_ptr<Process> process, std::shared_ptr<ClockChannel> clock, pid_t world_pid,
+      std::shared_ptr<const WorldCgroup> cgroup = nullptr)
       : m_program(std::move(program)), m_process(std::move(process)), m_clock(std::move(clock)),
-        m_world_pid(world_pid) {}
+        m_world_pid(world_pid), m_cgroup(std::move(cgroup)) {}
 
   RunVerdict exits(int status) { return RunVerdict(*this, check_exits(status)); }
   /// Ends with a non-zero exit status (not by a signal, not by the time limit).
@@ -232,6 +233,7 @@ class Run {
   std::shared_ptr<Process> m_process;
   std::shared_ptr<ClockChannel> m_clock;  // null without the grader's control of time
   pid_t m_world_pid = -1;
+  std::shared_ptr<const WorldCgroup> m_cgroup;  // the world's limits, to name the one it hit
 };
 
 /// Assertions about one POSIX message queue of the world.

@@ -68,7 +68,8 @@ struct Limits {
   long file_size_mb = 64;   // also caps ftruncate of shared memory objects
   long shm_mb = 64;         // size of the world's /dev/shm
   long open_files = 64;
-  long processes = 64;
+  long processes = 64;       // at once in a check's world (its cgroup; RLIMIT_NPROC without)
+  long world_memory_mb = 256;  // every program of a check's world and its /dev/shm together
   long output_kb = 1024;    // captured stdout/stderr per stream
 };
 

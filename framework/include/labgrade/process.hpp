@@ -77,6 +77,8 @@ struct SpawnOptions {
   bool stdout_to_file = false;              // stdout is a memfd read when it ends (bulk output:
                                             // nothing reads while it runs; RLIMIT_FSIZE caps it)
   ResourceLimits limits;
+  /// cgroup.procs files the child joins before anything else (a world's cgroup).
+  std::vector<int> cgroup_join_fds;
   /// Enter these namespaces of the process behind `join_pidfd` before exec
   /// (setns with a pidfd); the program then lives in that world's pid namespace.
   int join_pidfd = -1;

@@ -25,9 +25,11 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "labgrade/cgroup.hpp"
 #include "labgrade/process.hpp"
 #include "labgrade/temp_dir.hpp"
 #include "labgrade/unique_fd.hpp"
@@ -55,6 +57,9 @@ struct WorldOptions {
   std::vector<std::string> shm_names;      // removed by name when isolation is off
   std::vector<std::string> files;          // empty files made in the working directory
   std::filesystem::path scratch_parent;    // where the working directory is made; default $TMPDIR
+  /// Limits for the whole world, held by a cgroup where the machine has one
+  /// (cgroup_support()); without, every program keeps only its own rlimits.
+  std::optional<CgroupLimits> world_limits;
 };
 
 class World {
@@ -95,6 +100,9 @@ class World {
   /// Throws GraderError without isolation (no pid namespace to count in).
   Census census() const;
 
+  /// The cgroup holding the world's limits (null without one).
+  std::shared_ptr<const WorldCgroup> cgroup() const noexcept { return m_cgroup; }
+
   /// Kills everything in the world now; the world can't be used afterwards.
   void tear_down() noexcept;
 
@@ -110,6 +118,7 @@ class World {
   UniqueFd m_host_lock;
   std::vector<std::string> m_shm_names;
   std::vector<std::shared_ptr<Process>> m_processes;
+  std::shared_ptr<WorldCgroup> m_cgroup;
   bool m_torn_down = false;
 };
 

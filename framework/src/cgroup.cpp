@@ -1,0 +1,289 @@
+#include "labgrade/cgroup.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "labgrade/error.hpp"
+
+namespace labgrade {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  std::string part;
+  while (std::getline(in, part, sep)) out.push_back(part);
+  return out;
+}
+
+bool contains(const std::vector<std::string>& words, const std::string& word) {
+  for (const auto& w : words) if (w == word) return true;
+  return false;
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  UniqueFd fd{::open(path.c_str(), O_WRONLY | O_CLOEXEC)};
+  if (!fd) throw SyscallError("open", fmt::format("\"{}\", O_WRONLY", path.string()), errno);
+  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+    throw SyscallError("write", fmt::format("\"{}\", \"{}\"", path.string(), text), errno);
+}
+
+// "key N" lines (memory.events, pids.events, memory.oom_control): N for key.
+long counter(const fs::path& file, const std::string& key) {
+  std::istringstream in(read_text(file));
+  std::string name;
+  long value = 0;
+  while (in >> name >> value) if (name == key) return value;
+  return 0;
+}
+
+struct Mount {
+  fs::path point;
+  std::string root;  // the mount's root inside the hierarchy
+};
+
+// Our cgroup's directory in a hierarchy: the mount point plus our path below the mount's root.
+fs::path own_dir(const Mount& mount, const std::string& own_path) {
+  std::string rel = own_path;
+  if (mount.root != "/" && rel.rfind(mount.root, 0) == 0) rel = rel.substr(mount.root.size());
+  return mount.point / fs::path(rel).relative_path();
+}
+
+// Can groups be made here? (a read-only or foreign hierarchy says no)
+std::string try_mkdir(const fs::path& parent) {
+  fs::path probe = parent / fmt::format("labgrade-{}-probe", ::getpid());
+  if (::mkdir(probe.c_str(), 0755) != 0 && errno != EEXIST)
+    return fmt::format("mkdir(\"{}\"): {}", probe.string(), std::strerror(errno));
+  ::rmdir(probe.c_str());
+  return "";
+}
+
+CgroupSupport detect() {
+  CgroupSupport s;
+  if (const char* env = std::getenv("LABGRADE_CGROUPS"); env != nullptr && std::string(env) == "off") {
+    s.reason = "LABGRADE_CGROUPS=off";
+    return s;
+  }
+  // Mounts: "id parent major:minor root point options ... - fstype source super-options"
+  std::optional<Mount> memory, pids, unified;
+  std::ifstream mountinfo("/proc/self/mountinfo");
+  for (std::string line; std::getline(mountinfo, line);) {
+    const auto dash = line.find(" - ");
+    if (dash == std::string::npos) continue;
+    auto fields = split(line.substr(0, dash), ' ');
+    auto tail = split(line.substr(dash + 3), ' ');
+    if (fields.size() < 5 || tail.size() < 3) continue;
+    Mount m{fields[4], fields[3]};
+    if (tail[0] == "cgroup2") unified = m;
+    if (tail[0] == "cgroup") {
+      auto options = split(tail[2], ',');
+      if (contains(options, "memory")) memory = m;
+      if (contains(options, "pids")) pids = m;
+    }
+  }
+  // Our place in each hierarchy: "N:controllers:path", v2 is "0::path".
+  std::string memory_path, pids_path, unified_path;
+  std::ifstream own("/proc/self/cgroup");
+  for (std::string line; std::getline(own, line);) {
+    auto first = line.find(':'), second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    auto controllers = split(line.substr(first + 1, second - first - 1), ',');
+    std::string path = line.substr(second + 1);
+    if (line.compare(0, first, "0") == 0 && controllers.empty()) unified_path = path;
+    if (contains(controllers, "memory")) memory_path = path;
+    if (contains(controllers, "pids")) pids_path = path;
+  }
+  std::vector<std::string> reasons;
+  if (unified && !unified_path.empty()) {
+    fs::path dir = own_dir(*unified, unified_path);
+    auto delegated = split(read_text(dir / "cgroup.subtree_control"), ' ');
+    for (auto& c : delegated) while (!c.empty() && c.back() == '\n') c.pop_back();
+    if (contains(delegated, "memory") && contains(delegated, "pids")) {
+      std::string why = try_mkdir(dir);
+      if (why.empty()) return CgroupSupport{CgroupVersion::v2, dir, dir, ""};
+      reasons.push_back("cgroup v2: " + why);
+    } else {
+      reasons.push_back(fmt::format("cgroup v2: memory and pids are not delegated to {}", dir.string()));
+    }
+  }
+  if (memory && pids && !memory_path.empty() && !pids_path.empty()) {
+    fs::path m = own_dir(*memory, memory_path), p = own_dir(*pids, pids_path);
+    std::string why = try_mkdir(m);
+    if (why.empty()) why = try_mkdir(p);
+    if (why.empty()) return CgroupSupport{CgroupVersion::v1, m, p, ""};
+    reasons.push_back("cgroup v1: " + why);
+  } else if (!unified) {
+    reasons.push_back("no cgroup hierarchy with the memory and pids controllers is mounted");
+  }
+  for (std::size_t i = 0; i < reasons.size(); ++i) s.reason += (i ? "; " : "") + reasons[i];
+  return s;
+}
+
+std::vector<pid_t> procs_of(const fs::path& dir) {
+  std::vector<pid_t> pids;
+  std::istringstream in(read_text(dir / "cgroup.procs"));
+  for (pid_t pid; in >> pid;) pids.push_back(pid);
+  return pids;
+}
+
+// Kills every process of a group (SIGCONT after SIGKILL: a stopped one must
+// go too) until none is left or a second has passed.
+void empty_group(const fs::path& dir) noexcept {
+  try {
+    if (fs::exists(dir / "cgroup.kill")) {
+      try { write_text(dir / "cgroup.kill", "1"); } catch (const std::exception&) {}
+    }
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    for (;;) {
+      auto pids = procs_of(dir);
+      if (pids.empty() || std::chrono::steady_clock::now() > until) return;
+      for (pid_t pid : pids) {
+        ::kill(pid, SIGKILL);
+        ::kill(pid, SIGCONT);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  } catch (const std::exception&) {
+  }
+}
+
+void remove_group(const fs::path& dir) noexcept {
+  empty_group(dir);
+  // A process killed a moment ago may still be leaving the group.
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return;
+    if (errno != EBUSY) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+}  // namespace
+
+const CgroupSupport& cgroup_support() {
+  static std::once_flag once;
+  static CgroupSupport support;
+  std::call_once(once, [] {
+    support = detect();
+    remove_stale_cgroups(support);
+  });
+  return support;
+}
+
+std::string describe(const CgroupSupport& support) {
+  switch (support.version) {
+    case CgroupVersion::v1: return "cgroup v1 (memory, pids)";
+    case CgroupVersion::v2: return "cgroup v2 (memory, pids)";
+    case CgroupVersion::none: return fmt::format("none ({})", support.reason);
+  }
+  return "none";
+}
+
+WorldCgroup::WorldCgroup(const CgroupSupport& support, const CgroupLimits& limits)
+    : m_version(support.version), m_limits(limits) {
+  if (m_version == CgroupVersion::none) throw GraderError("WorldCgroup without cgroup support: " + support.reason);
+  static std::atomic<unsigned> next{0};
+  const std::string name = fmt::format("labgrade-{}-{}", ::getpid(), next++);
+  const long bytes = limits.memory_mb * 1024 * 1024;
+  try {
+    if (m_version == CgroupVersion::v1) {
+      for (const fs::path& parent : {support.memory_parent, support.pids_parent}) {
+        fs::path dir = parent / name;
+        if (::mkdir(dir.c_str(), 0755) != 0) throw SyscallError("mkdir", fmt::format("\"{}\"", dir.string()), errno);
+        m_dirs.push_back(dir);
+      }
+      write_text(m_dirs[0] / "memory.limit_in_bytes", std::to_string(bytes));
+      // No swap either, where swap is accounted (it is not everywhere).
+      if (fs::exists(m_dirs[0] / "memory.memsw.limit_in_bytes")) {
+        try { write_text(m_dirs[0] / "memory.memsw.limit_in_bytes", std::to_string(bytes)); } catch (const SyscallError&) {}
+      }
+      write_text(m_dirs[1] / "pids.max", std::to_string(limits.processes));
+    } else {
+      fs::path dir = support.memory_parent / name;
+      if (::mkdir(dir.c_str(), 0755) != 0) throw SyscallError("mkdir", fmt::format("\"{}\"", dir.string()), errno);
+      m_dirs.push_back(dir);
+      write_text(dir / "memory.max", std::to_string(bytes));
+      if (fs::exists(dir / "memory.swap.max")) write_text(dir / "memory.swap.max", "0");
+      write_text(dir / "pids.max", std::to_string(limits.processes));
+    }
+    for (const fs::path& dir : m_dirs) {
+      UniqueFd fd{::open((dir / "cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC)};
+      if (!fd) throw SyscallError("open", fmt::format("\"{}\", O_WRONLY", (dir / "cgroup.procs").string()), errno);
+      m_procs.push_back(std::move(fd));
+    }
+  } catch (...) {
+    for (const fs::path& dir : m_dirs) ::rmdir(dir.c_str());
+    throw;
+  }
+}
+
+WorldCgroup::~WorldCgroup() {
+  m_procs.clear();
+  for (const fs::path& dir : m_dirs) remove_group(dir);
+}
+
+std::vector<int> WorldCgroup::join_fds() const {
+  std::vector<int> fds;
+  for (const auto& fd : m_procs) fds.push_back(fd.get());
+  return fds;
+}
+
+std::optional<std::string> WorldCgroup::limit_hit() const {
+  std::vector<std::string> hits;
+  try {
+    const fs::path& memory = m_dirs.front();
+    const long oom_kills = m_version == CgroupVersion::v1 ? counter(memory / "memory.oom_control", "oom_kill")
+                                                           : counter(memory / "memory.events", "oom_kill");
+    if (oom_kills > 0) hits.push_back(fmt::format("memory limit of {} MiB exceeded", m_limits.memory_mb));
+    if (counter(m_dirs.back() / "pids.events", "max") > 0)
+      hits.push_back(fmt::format("too many processes (the limit is {} at once)", m_limits.processes));
+  } catch (const std::exception&) {
+  }
+  if (hits.empty()) return std::nullopt;
+  std::string text = hits[0];
+  for (std::size_t i = 1; i < hits.size(); ++i) text += "; " + hits[i];
+  return text;
+}
+
+void WorldCgroup::kill_all() noexcept {
+  for (const fs::path& dir : m_dirs) empty_group(dir);
+}
+
+void remove_stale_cgroups(const CgroupSupport& support) noexcept {
+  if (support.version == CgroupVersion::none) return;
+  for (const fs::path& parent : {support.memory_parent, support.pids_parent}) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(parent, ec)) {
+      const std::string name = entry.path().filename().string();
+      pid_t owner = 0;
+      if (std::sscanf(name.c_str(), "labgrade-%d-", &owner) != 1 || owner <= 0) continue;
+      if (owner == ::getpid() || ::kill(owner, 0) == 0 || errno != ESRCH) continue;  // its owner still runs
+      remove_group(entry.path());
+    }
+  }
+}
+
+}  // namespace labgrade

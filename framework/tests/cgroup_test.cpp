@@ -1,0 +1,108 @@
+// The world's cgroup: limits that hold for the whole world (a fork bomb, a
+// memory hog), named in the student's terms, and nothing left behind.
+#include "labgrade/cgroup.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "c_program.hpp"
+#include "labgrade/temp_dir.hpp"
+#include "labgrade/world.hpp"
+#include "test_support.hpp"
+
+namespace labgrade {
+namespace {
+
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+bool have_cgroups() { return cgroup_support().version != CgroupVersion::none; }
+
+std::vector<fs::path> our_groups() {
+  std::vector<fs::path> found;
+  const CgroupSupport& s = cgroup_support();
+  for (const fs::path& parent : {s.memory_parent, s.pids_parent}) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(parent, ec)) {
+      if (e.path().filename().string().rfind(fmt::format("labgrade-{}-", ::getpid()), 0) == 0) found.push_back(e.path());
+    }
+  }
+  return found;
+}
+
+TEST(Cgroup, DetectionSaysWhatItFound) {
+  const std::string text = describe(cgroup_support());
+  EXPECT_THAT(text, ::testing::AnyOf(HasSubstr("cgroup v1"), HasSubstr("cgroup v2"), HasSubstr("none (")));
+  std::cout << "[cgroups] " << text << "\n";
+}
+
+TEST(Cgroup, AForkBombIsHeldToTheProcessLimitAndNamed) {
+  if (!have_cgroups()) GTEST_SKIP() << describe(cgroup_support());
+  TempDir scratch("labgrade-test-");
+  auto bomb = test::compile_c(scratch.path(), "bomb",
+                              "#include <unistd.h>\n#include <stdio.h>\n"
+                              "int main(void) { int failed = 0; for (int i = 0; i < 1000; ++i) { pid_t p = fork();\n"
+                              "  if (p == 0) { pause(); _exit(0); } if (p < 0) ++failed; }\n"
+                              "  printf(\"%d forks failed\\n\", failed); return 0; }\n");
+  {
+    World world(WorldOptions{.world_limits = CgroupLimits{.memory_mb = 256, .processes = 20}});
+    auto p = world.spawn({.argv = {bomb.string()}, .time_limit = 20.0});
+    EXPECT_TRUE(p->wait().exited_with(0)) << p->wait().describe();
+    int failed = std::stoi(p->stdout_text());
+    EXPECT_GE(failed, 980) << "at most 20 processes at once: the rest of the 1000 forks fail";
+    ASSERT_TRUE(world.cgroup());
+    EXPECT_EQ(world.cgroup()->limit_hit(), "too many processes (the limit is 20 at once)");
+  }
+  EXPECT_TRUE(our_groups().empty()) << "the world's cgroup is removed with it";
+}
+
+TEST(Cgroup, AMemoryHogIsKilledAtTheWorldsLimitAndNamed) {
+  if (!have_cgroups()) GTEST_SKIP() << describe(cgroup_support());
+  TempDir scratch("labgrade-test-");
+  // Three processes of 40 MiB each: every one under RLIMIT_AS, together over the world's 64 MiB.
+  auto hog = test::compile_c(scratch.path(), "hog",
+                             "#include <stdlib.h>\n#include <string.h>\n#include <unistd.h>\n#include <sys/wait.h>\n"
+                             "int main(void) { for (int i = 0; i < 2; ++i) if (fork() == 0) break;\n"
+                             "  volatile char* p = malloc(40 << 20); for (int i = 0; i < (40 << 20); i += 4096) p[i] = 1; sleep(5);\n"
+                             "  while (wait(0) > 0) {} return 0; }\n");
+  World world(WorldOptions{.world_limits = CgroupLimits{.memory_mb = 64, .processes = 20}});
+  auto p = world.spawn({.argv = {hog.string()}, .time_limit = 20.0});
+  p->wait();
+  ASSERT_TRUE(world.cgroup());
+  EXPECT_EQ(world.cgroup()->limit_hit(), "memory limit of 64 MiB exceeded");
+}
+
+TEST(Cgroup, AWorldWithinItsLimitsHitsNone) {
+  if (!have_cgroups()) GTEST_SKIP() << describe(cgroup_support());
+  World world(WorldOptions{.world_limits = CgroupLimits{}});
+  auto p = world.spawn({.argv = {"/bin/sh", "-c", "echo hello | cat"}});
+  EXPECT_TRUE(p->wait().exited_with(0));
+  ASSERT_TRUE(world.cgroup());
+  EXPECT_EQ(world.cgroup()->limit_hit(), std::nullopt);
+}
+
+TEST(Cgroup, GroupsOfAKilledRunAreRemovedAtStartUp) {
+  if (!have_cgroups()) GTEST_SKIP() << describe(cgroup_support());
+  // A dead owner: a child that made its group, then was SIGKILLed before cleaning up.
+  const CgroupSupport& s = cgroup_support();
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  fs::path stale = s.pids_parent / fmt::format("labgrade-{}-0", child);
+  ASSERT_TRUE(fs::create_directory(stale));
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  remove_stale_cgroups(s);
+  EXPECT_FALSE(fs::exists(stale));
+}
+
+}  // namespace
+}  // namespace labgrade
