@@ -257,9 +257,9 @@ std::optional<std::string> WorldCgroup::limit_hit() const {
     const fs::path& memory = m_dirs.front();
     const long oom_kills = m_version == CgroupVersion::v1 ? counter(memory / "memory.oom_control", "oom_kill")
                                                            : counter(memory / "memory.events", "oom_kill");
-    if (oom_kills > 0) hits.push_back(fmt::format("memory limit of {} MiB exceeded", m_limits.memory_mb));
+    if (oom_kills > 0) hits.push_back(fmt::format("memory limit of {} MiB exceeded in a check's world", m_limits.memory_mb));
     if (counter(m_dirs.back() / "pids.events", "max") > 0)
-      hits.push_back(fmt::format("too many processes (the limit is {} at once)", m_limits.processes));
+      hits.push_back(fmt::format("too many processes (a check's world may have {} at once)", m_limits.processes));
   } catch (const std::exception&) {
   }
   if (hits.empty()) return std::nullopt;

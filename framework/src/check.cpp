@@ -149,11 +149,16 @@ Failure Run::failure(std::string expected, std::string got) const {
     f.general_hint = fmt::format("it was still running after {:g} s: is it waiting for something that never comes "
                          "(a blocking call, a loop whose condition never changes)?", r.time_limit);
   }
-  if (auto hit = m_cgroup ? m_cgroup->limit_hit() : std::nullopt) {
-    f.got += fmt::format(" ({} in this check's world)", *hit);
+  if (auto hit = m_limits.hit()) {
+    f.got += fmt::format(" ({})", *hit);
     if (!f.grader_error)
-      f.general_hint = "every check runs its programs with limits on memory and processes: "
-                       "look for a loop that forks or allocates without end";
+      f.general_hint = "every check runs its programs with limits on memory, processes and /dev/shm: "
+                       "look for a loop that forks, allocates or writes without end";
+  }
+  for (const auto& [stream, captured] : {std::pair{"stdout", m_process->stdout_captured()},
+                                         std::pair{"stderr", m_process->stderr_captured()}}) {
+    if (captured.truncated())
+      f.got += fmt::format(" (its {} was cut at {} KiB: it printed {} bytes)", stream, captured.bytes.size() / 1024, captured.total);
   }
   return f;
 }
@@ -256,7 +261,8 @@ std::optional<Failure> Run::check_prints_line(const std::string& line, std::chro
                  fmt::format("{}; its stdout so far: {}", got, excerpt(m_process->stdout_text())));
 }
 
-std::optional<Failure> Run::check_still_running() {
+std::optional<Failure> Run::check_still_running(std::chrono::duration<double> settle) {
+  if (settle.count() > 0) m_process->wait_for(settle);
   if (!m_process->finished()) return std::nullopt;
   return failure(fmt::format("{} to still be running", m_program.who()), ending_with_output());
 }
@@ -333,7 +339,7 @@ Run CheckWorld::run(Program program) {
   }
   m_last_program = program.who();
   auto process = m_world->spawn(std::move(options));
-  return Run(std::move(program), process, std::move(clock), world_pid_of(process->pid()), m_world->cgroup());
+  return Run(std::move(program), process, std::move(clock), world_pid_of(process->pid()), m_world->limits_probe());
 }
 
 fs::path CheckWorld::shm_path(const std::string& name) const {

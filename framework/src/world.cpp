@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,9 +55,13 @@ struct InitPlan {
   int sync_fd = -1;     // read end: the grader has written the id maps (user ns)
   std::string shm_options;
   std::array<std::string, k_devices.size()> device_targets;
+  std::string workdir;  // the one host directory the world may write
 };
 
-enum InitStep { k_init_sync = 1, k_init_private, k_init_dev, k_init_devices, k_init_shm, k_init_mqueue, k_init_proc };
+enum InitStep {
+  k_init_sync = 1, k_init_private, k_init_dev, k_init_devices, k_init_shm, k_init_mqueue, k_init_proc,
+  k_init_workdir, k_init_readonly, k_init_writable
+};
 
 const char* init_step_name(int step) {
   switch (step) {
@@ -67,6 +72,9 @@ const char* init_step_name(int step) {
     case k_init_shm: return "mount(tmpfs, /dev/shm)";
     case k_init_mqueue: return "mount(mqueue, /dev/mqueue)";
     case k_init_proc: return "mount(proc, /proc)";
+    case k_init_workdir: return "mount(workdir, workdir, MS_BIND)";
+    case k_init_readonly: return "mount_setattr(/, AT_RECURSIVE, MOUNT_ATTR_RDONLY)";
+    case k_init_writable: return "mount_setattr(workdir, clear MOUNT_ATTR_RDONLY)";
     default: return "world init";
   }
 }
@@ -136,6 +144,20 @@ void format_fd_path(char (&out)[64], int fd, const char* name) {
     if (::read(plan.sync_fd, &byte, 1) != 1) init_fail(plan, k_init_sync);
   }
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) init_fail(plan, k_init_private);
+  // A read-only view of the host: the working directory (a mount of its own,
+  // made writable again) and the world's own /dev, /dev/shm, /dev/mqueue and
+  // /proc below are the only places a program can write.
+  if (::mount(plan.workdir.c_str(), plan.workdir.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+    init_fail(plan, k_init_workdir);
+  }
+  struct mount_attr readonly {};
+  readonly.attr_set = MOUNT_ATTR_RDONLY;
+  if (::mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &readonly, sizeof readonly) != 0) init_fail(plan, k_init_readonly);
+  struct mount_attr writable {};
+  writable.attr_clr = MOUNT_ATTR_RDONLY;
+  if (::mount_setattr(AT_FDCWD, plan.workdir.c_str(), 0, &writable, sizeof writable) != 0) {
+    init_fail(plan, k_init_writable);
+  }
   // The host's /dev as this namespace sees it (a bind source must be a mount
   // of the caller's own namespace), then a private tmpfs over it.
   int old_dev = ::open("/dev", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -301,7 +323,7 @@ World::World(const WorldOptions& options) : World(options, detect_isolation()) {
 
 World::World(const WorldOptions& options, Isolation isolation)
     : m_isolation(isolation), m_workdir("labgrade-world-", options.scratch_parent),
-      m_shm_names(options.shm_names) {
+      m_shm_names(options.shm_names), m_shm_mb(options.shm_mb) {
   if (options.world_limits && cgroup_support().version != CgroupVersion::none) {
     m_cgroup = std::make_shared<WorldCgroup>(cgroup_support(), *options.world_limits);
   }
@@ -330,6 +352,7 @@ void World::start_init(const WorldOptions& options) {
   plan.status_fd = status.write.get();
   plan.sync_fd = user_ns ? sync.read.get() : -1;
   plan.shm_options = fmt::format("size={}m,mode=1777", options.shm_mb);
+  plan.workdir = m_workdir.path().string();
   for (std::size_t i = 0; i < k_devices.size(); ++i) {
     plan.device_targets[i] = fmt::format("/dev/{}", k_devices[i]);
   }
@@ -451,6 +474,20 @@ void World::tear_down() noexcept {
   // Anything that escaped both (it cannot, in a pid namespace) is still in the cgroup.
   if (m_cgroup) m_cgroup->kill_all();
   m_processes.clear();
+}
+
+WorldLimitsProbe World::limits_probe() const {
+  return WorldLimitsProbe{m_cgroup, m_isolation == Isolation::none ? fs::path() : shm_dir(), m_shm_mb};
+}
+
+std::optional<std::string> WorldLimitsProbe::hit() const {
+  std::optional<std::string> text = cgroup ? cgroup->limit_hit() : std::nullopt;
+  struct statvfs fs {};
+  if (!shm_dir.empty() && ::statvfs(shm_dir.c_str(), &fs) == 0 && fs.f_blocks > 0 && fs.f_bavail == 0) {
+    std::string full = fmt::format("/dev/shm is full ({} MiB in a check's world)", shm_mb);
+    text = text ? *text + "; " + full : full;
+  }
+  return text;
 }
 
 World::~World() { tear_down(); }

@@ -57,7 +57,7 @@ TEST(Cgroup, AForkBombIsHeldToTheProcessLimitAndNamed) {
     int failed = std::stoi(p->stdout_text());
     EXPECT_GE(failed, 980) << "at most 20 processes at once: the rest of the 1000 forks fail";
     ASSERT_TRUE(world.cgroup());
-    EXPECT_EQ(world.cgroup()->limit_hit(), "too many processes (the limit is 20 at once)");
+    EXPECT_EQ(world.cgroup()->limit_hit(), "too many processes (a check's world may have 20 at once)");
   }
   EXPECT_TRUE(our_groups().empty()) << "the world's cgroup is removed with it";
 }
@@ -75,7 +75,7 @@ TEST(Cgroup, AMemoryHogIsKilledAtTheWorldsLimitAndNamed) {
   auto p = world.spawn({.argv = {hog.string()}, .time_limit = 20.0});
   p->wait();
   ASSERT_TRUE(world.cgroup());
-  EXPECT_EQ(world.cgroup()->limit_hit(), "memory limit of 64 MiB exceeded");
+  EXPECT_EQ(world.cgroup()->limit_hit(), "memory limit of 64 MiB exceeded in a check's world");
 }
 
 TEST(Cgroup, AWorldWithinItsLimitsHitsNone) {

@@ -164,9 +164,9 @@ class RunVerdict : public Verdict {
 class Run {
  public:
   Run(Program program, std::shared_ptr<Process> process, std::shared_ptr<ClockChannel> clock, pid_t world_pid,
-      std::shared_ptr<const WorldCgroup> cgroup = nullptr)
+      WorldLimitsProbe limits = {})
       : m_program(std::move(program)), m_process(std::move(process)), m_clock(std::move(clock)),
-        m_world_pid(world_pid), m_cgroup(std::move(cgroup)) {}
+        m_world_pid(world_pid), m_limits(std::move(limits)) {}
 
   RunVerdict exits(int status) { return RunVerdict(*this, check_exits(status)); }
   /// Ends with a non-zero exit status (not by a signal, not by the time limit).
@@ -186,6 +186,11 @@ class Run {
   }
   /// It is still running now (it was not ended by what the check did).
   RunVerdict still_running() { return RunVerdict(*this, check_still_running()); }
+  /// Has not ended `settle` from now: a signal it was sent a moment ago had
+  /// time to end it (dying is not instant).
+  RunVerdict still_running_after(std::chrono::duration<double> settle) {
+    return RunVerdict(*this, check_still_running(settle));
+  }
   /// Sends it a signal.
   void signal(int sig) { m_process->signal(sig); }
   /// Its CPU time so far (user + system, from the kernel: /proc/PID/stat).
@@ -224,7 +229,7 @@ class Run {
   std::optional<Failure> check_called(const std::string& function);
   std::optional<Failure> check_stdout_is(const std::string& bytes);
   std::optional<Failure> check_prints_line(const std::string& line, std::chrono::duration<double> timeout);
-  std::optional<Failure> check_still_running();
+  std::optional<Failure> check_still_running(std::chrono::duration<double> settle = {});
   std::optional<Failure> check_sleeps();
   Failure failure(std::string expected, std::string got) const;
   std::string ending_with_output();
@@ -233,7 +238,7 @@ class Run {
   std::shared_ptr<Process> m_process;
   std::shared_ptr<ClockChannel> m_clock;  // null without the grader's control of time
   pid_t m_world_pid = -1;
-  std::shared_ptr<const WorldCgroup> m_cgroup;  // the world's limits, to name the one it hit
+  WorldLimitsProbe m_limits;  // to name the world's limit it hit
 };
 
 /// Assertions about one POSIX message queue of the world.

@@ -52,6 +52,17 @@ Isolation detect_isolation();
 /// Why the last detection fell back to `none` ("" when it did not).
 std::string isolation_fallback_reason();
 
+/// The limits a world may have hit, readable while it lives (copied into
+/// each run, so that a failure can name them in the student's terms).
+struct WorldLimitsProbe {
+  std::shared_ptr<const WorldCgroup> cgroup;  // null without one
+  std::filesystem::path shm_dir;              // the world's /dev/shm seen from outside
+  long shm_mb = 0;
+  /// "memory limit of 256 MiB exceeded", "too many processes (...)",
+  /// "/dev/shm is full (4 MiB)"; nothing when no limit was hit.
+  std::optional<std::string> hit() const;
+};
+
 struct WorldOptions {
   long shm_mb = 64;                        // size of the world's /dev/shm
   std::vector<std::string> shm_names;      // removed by name when isolation is off
@@ -102,6 +113,8 @@ class World {
 
   /// The cgroup holding the world's limits (null without one).
   std::shared_ptr<const WorldCgroup> cgroup() const noexcept { return m_cgroup; }
+  /// What can tell, later, which of its limits the world hit.
+  WorldLimitsProbe limits_probe() const;
 
   /// Kills everything in the world now; the world can't be used afterwards.
   void tear_down() noexcept;
@@ -119,6 +132,7 @@ class World {
   std::vector<std::string> m_shm_names;
   std::vector<std::shared_ptr<Process>> m_processes;
   std::shared_ptr<WorldCgroup> m_cgroup;
+  long m_shm_mb = 0;
   bool m_torn_down = false;
 };
 

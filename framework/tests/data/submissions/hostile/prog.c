@@ -1,0 +1,104 @@
+/* Hostile programs for labgrade's containment tests: argv[1] picks one. Each
+ * tries to harm the machine or other checks; labgrade must hold it. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char chunk[1 << 20];
+
+int main(int argc, char** argv) {
+    const char* mode = argc > 1 ? argv[1] : "innocent";
+    if (strcmp(mode, "forkbomb") == 0) {
+        for (;;) fork();
+    }
+    if (strcmp(mode, "memhog") == 0) {  /* 16 MiB at a time, every page touched, forever */
+        for (;;) {
+            volatile char* p = malloc(16 << 20);
+            if (p == NULL) continue;
+            for (int i = 0; i < (16 << 20); i += 4096) p[i] = 1;
+        }
+    }
+    if (strcmp(mode, "shmfill") == 0) {  /* objects of 1 MiB until /dev/shm refuses */
+        memset(chunk, 'x', sizeof chunk);
+        for (int i = 0;; ++i) {
+            char name[32];
+            snprintf(name, sizeof name, "/fill%d", i);
+            int fd = shm_open(name, O_CREAT | O_RDWR, 0600);
+            if (fd < 0 || write(fd, chunk, sizeof chunk) != (ssize_t)sizeof chunk) {
+                perror("filling /dev/shm");
+                return 1;
+            }
+            close(fd);
+        }
+    }
+    if (strcmp(mode, "diskfill") == 0) {  /* one file, 1 MiB at a time, forever */
+        memset(chunk, 'x', sizeof chunk);
+        int fd = open("fill", O_CREAT | O_WRONLY | O_TRUNC, 0600);
+        for (;;) {
+            if (write(fd, chunk, sizeof chunk) < 0) {
+                perror("filling the disk");
+                return 1;
+            }
+        }
+    }
+    if (strcmp(mode, "flood") == 0) {
+        for (;;) fputs("flooding stdout with lines of output\n", stdout);
+    }
+    if (strcmp(mode, "daemon") == 0) {  /* setsid, double fork, ignore SIGTERM and SIGHUP, spin */
+        if (fork() == 0) {
+            setsid();
+            if (fork() == 0) {
+                signal(SIGTERM, SIG_IGN);
+                signal(SIGHUP, SIG_IGN);
+                for (;;) {
+                }
+            }
+            _exit(0);
+        }
+        wait(NULL);
+        puts("ok");
+        return 0;
+    }
+    if (strcmp(mode, "killall") == 0) {
+        kill(-1, SIGKILL);
+        puts("ok");
+        return 0;
+    }
+    if (strcmp(mode, "connect") == 0 && argc > 2) {  /* argv[2]: a port of the host's 127.0.0.1 */
+        int s = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(argv[2]))};
+        to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (s < 0 || connect(s, (struct sockaddr*)&to, sizeof to) != 0) {
+            fprintf(stderr, "connect: %s\n", strerror(errno));
+            return 1;
+        }
+        puts("connected");
+        return 0;
+    }
+    if (strcmp(mode, "writeout") == 0 && argc > 2) {  /* argv[2]: a path outside its directory */
+        int fd = open(argv[2], O_CREAT | O_WRONLY, 0644);
+        if (fd < 0) {
+            fprintf(stderr, "open %s: %s\n", argv[2], strerror(errno));
+            return 1;
+        }
+        puts("wrote");
+        return 0;
+    }
+    if (strcmp(mode, "spinner") == 0) {
+        signal(SIGTERM, SIG_IGN);
+        for (;;) {
+        }
+    }
+    puts("ok");
+    return 0;
+}
