@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config   # the toolchain (gcc also compiles the students' C)
   libgtest-dev libgmock-dev                      # GoogleTest (and its matchers): the checks and labgrade's own tests
   libfmt-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
+  libseccomp-dev                                 # the system calls a student's program may not make
   procps                                         # ps/pgrep, used by tests to prove nothing is left
 )
 

@@ -40,6 +40,7 @@ struct ChildPlan {
   bool kill_with_grader = true;
   std::vector<std::pair<int, int>> pass_fds;
   std::vector<int> cgroup_fds;  // cgroup.procs files to join ("0": the writer)
+  const SeccompFilter* seccomp = nullptr;
 };
 
 // The child's error report: which step failed and its errno.
@@ -47,7 +48,9 @@ struct ChildError {
   int step;
   int err;
 };
-enum ChildStep { k_step_dup = 1, k_step_chdir, k_step_rlimit, k_step_exec, k_step_setns, k_step_clone, k_step_cgroup };
+enum ChildStep {
+  k_step_dup = 1, k_step_chdir, k_step_rlimit, k_step_exec, k_step_setns, k_step_clone, k_step_cgroup, k_step_seccomp
+};
 
 const char* step_name(int step) {
   switch (step) {
@@ -57,6 +60,7 @@ const char* step_name(int step) {
     case k_step_exec: return "execve";
     case k_step_setns: return "setns";
     case k_step_clone: return "clone";
+    case k_step_seccomp: return "seccomp(SECCOMP_SET_MODE_FILTER)";
     case k_step_cgroup: return "write(cgroup.procs, \"0\") (joining the world's cgroup)";
     default: return "child set-up";
   }
@@ -94,6 +98,7 @@ const char* step_name(int step) {
     struct rlimit limit {value, value};
     if (::setrlimit(resource, &limit) != 0) child_fail(plan.error_fd, k_step_rlimit);
   }
+  if (plan.seccomp != nullptr && !plan.seccomp->install()) child_fail(plan.error_fd, k_step_seccomp);
   ::execve(plan.argv[0], plan.argv.data(), plan.envp.data());
   child_fail(plan.error_fd, k_step_exec);
 }
@@ -158,6 +163,8 @@ std::string ProcessResult::describe() const {
       if (what != nullptr) text += fmt::format(" ({})", what);
       if (signal == SIGXCPU) text += ": CPU time limit exceeded";
       if (signal == SIGXFSZ) text += ": file size limit exceeded";
+      if (signal == SIGSYS && seccomp_refused)
+        text += ": it made a system call that lab programs may not make (ptrace, mount, bpf, keyctl, ...)";
       return text;
     }
     case Ending::timed_out:
@@ -172,6 +179,7 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
   self->m_name = std::filesystem::path(options.argv[0]).filename().string();
   self->m_output_cap = options.output_cap;
   self->m_time_limit = options.time_limit;
+  self->m_seccomp = options.seccomp != nullptr;
 
   // Pipes: the child's ends are plain fds (dup2'd to 0/1/2), ours are O_CLOEXEC.
   Pipe in = Pipe::create(), out = Pipe::create(), err = Pipe::create(), errors = Pipe::create();
@@ -214,6 +222,7 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
   plan.kill_with_grader = options.kill_with_grader;
   plan.pass_fds = options.pass_fds;
   plan.cgroup_fds = options.cgroup_join_fds;
+  plan.seccomp = options.seccomp;
 
   self->m_start = Clock::now();
   pid_t child = ::fork();
@@ -400,6 +409,7 @@ void Process::finish_locked(const siginfo_t& info, const ::rusage& usage) {
   r.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
                   static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
   r.max_rss_kb = usage.ru_maxrss;
+  r.seccomp_refused = m_seccomp;
   if (info.si_code == CLD_EXITED) {
     r.ending = ProcessResult::Ending::exited;
     r.exit_status = info.si_status;

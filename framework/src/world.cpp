@@ -436,6 +436,7 @@ std::shared_ptr<Process> World::spawn(SpawnOptions options) {
     options.join_flags = namespace_flags();
   }
   if (m_cgroup) options.cgroup_join_fds = m_cgroup->join_fds();
+  options.seccomp = &SeccompFilter::for_programs();
   auto process = Process::spawn(options);
   m_processes.push_back(process);
   return process;

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -92,6 +94,11 @@ TEST_F(Hostile, WritesOutside) {
   world.run(student("prog").args({"writeout", env("LABGRADE_HOSTILE_OUTSIDE")})).exits(0).stdout_has_line("wrote");
 }
 
+TEST_F(Hostile, ForbiddenCall) {
+  auto world = new_world();
+  world.run(student("prog").args({"ptrace"})).exits(0);
+}
+
 TEST_F(Hostile, IgnoresSigterm) {
   auto world = new_world();
   world.run(student("prog").args({"spinner"})).exits(0);
@@ -112,7 +119,7 @@ using ::testing::AnyOf;
 using ::testing::HasSubstr;
 
 const char* const k_modes[] = {"forkbomb", "memhog", "shmfill", "diskfill", "flood", "daemon", "killall",
-                               "connect", "writeout", "spinner"};
+                               "connect", "writeout", "ptrace", "spinner"};
 
 // Processes still running one of the hostile modes (argv[0] .../prog, argv[1] a mode).
 std::vector<pid_t> hostile_processes() {
@@ -129,14 +136,19 @@ std::vector<pid_t> hostile_processes() {
   return found;
 }
 
-std::size_t labgrade_cgroups() {
-  std::size_t n = 0;
+// Groups whose labgrade process has ended (other runs' live groups are theirs).
+std::vector<std::string> orphaned_cgroups() {
+  std::vector<std::string> found;
   const CgroupSupport& s = cgroup_support();
-  if (s.version == CgroupVersion::none) return 0;
+  if (s.version == CgroupVersion::none) return found;
   for (const fs::path& parent : {s.memory_parent, s.pids_parent}) {
-    for (const auto& e : fs::directory_iterator(parent)) n += e.path().filename().string().starts_with("labgrade-");
+    for (const auto& e : fs::directory_iterator(parent)) {
+      int owner = 0;
+      if (std::sscanf(e.path().filename().c_str(), "labgrade-%d-", &owner) == 1 && ::kill(owner, 0) != 0 && errno == ESRCH)
+        found.push_back(e.path().string());
+    }
   }
-  return n;
+  return found;
 }
 
 class Containment : public ::testing::Test {
@@ -147,7 +159,7 @@ class Containment : public ::testing::Test {
     bool listener_was_reached = false;
     bool host_file_written = false;
     bool bystander_alive = false;
-    std::size_t cgroups_before = 0, cgroups_after = 0;
+    std::vector<std::string> cgroups_left;
   };
 
   static void SetUpTestSuite() {
@@ -186,7 +198,6 @@ class Containment : public ::testing::Test {
     sleeper.time_limit = 120;
     auto bystander = Process::spawn(sleeper);
 
-    run.cgroups_before = labgrade_cgroups();
     GradeOptions options;
     options.runner = {"/proc/self/exe", "__run-checks"};
     options.cache_dir = scratch.path() / "cache";
@@ -194,7 +205,7 @@ class Containment : public ::testing::Test {
     run.report = grade_submission(load_lab_spec(test::tests_dir() / "data" / "labs" / "hostile" / "lab.toml"),
                                   test::tests_dir() / "data" / "submissions" / "hostile", options);
     run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    run.cgroups_after = labgrade_cgroups();
+    run.cgroups_left = orphaned_cgroups();
 
     int accepted = ::accept(listener, nullptr, nullptr);
     run.listener_was_reached = accepted >= 0;
@@ -227,7 +238,7 @@ class Containment : public ::testing::Test {
 };
 
 TEST_F(Containment, EveryCheckHasAVerdictAndTheReportIsValidJson) {
-  EXPECT_EQ(s_run->report.checks.size(), 11u);
+  EXPECT_EQ(s_run->report.checks.size(), 12u);
   EXPECT_FALSE(s_run->report.has_grader_error());
   EXPECT_EQ(s_run->report.exit_code(), 1);
   auto parsed = nlohmann::json::parse(format_json(s_run->report).dump(), nullptr, false);
@@ -289,6 +300,12 @@ TEST_F(Containment, NothingOutsideTheWorkingDirectoryIsWritable) {
   EXPECT_FALSE(s_run->host_file_written);
 }
 
+TEST_F(Containment, AForbiddenSystemCallIsNamed) {
+  expect_failed("ForbiddenCall");
+  EXPECT_THAT(result("ForbiddenCall").got,
+              HasSubstr("killed by SIGSYS (Bad system call): it made a system call that lab programs may not make"));
+}
+
 TEST_F(Containment, ASigtermIgnoringSpinnerTimesOut) {
   expect_failed("IgnoresSigterm");
   EXPECT_THAT(result("IgnoresSigterm").got, HasSubstr("timed out after 3 s"));
@@ -301,7 +318,7 @@ TEST_F(Containment, TheOtherChecksStillRun) {
 
 TEST_F(Containment, NothingIsLeftOnTheMachine) {
   EXPECT_THAT(hostile_processes(), ::testing::IsEmpty());
-  EXPECT_EQ(s_run->cgroups_after, s_run->cgroups_before) << "a world's cgroup was left behind";
+  EXPECT_THAT(s_run->cgroups_left, ::testing::IsEmpty()) << "a world's cgroup outlived its labgrade process";
 }
 
 }  // namespace

@@ -292,5 +292,22 @@ TEST(InputFile, AProgramCannotChangeItsInput) {
   EXPECT_EQ(input.bytes(), "the items to check against\n");
 }
 
+
+TEST(SeccompFilter, OrdinaryProgramsRunAndARefusedCallKills) {
+  SpawnOptions options;
+  options.seccomp = &SeccompFilter::for_programs();
+  options.argv = {"/bin/sh", "-c", "echo fine | cat"};
+  auto ok = Process::spawn(options);
+  EXPECT_TRUE(ok->wait().exited_with(0)) << ok->wait().describe();
+  EXPECT_EQ(ok->stdout_text(), "fine\n");
+  options.argv = {"/usr/bin/unshare", "--user", "/bin/true"};  // unshare(2): refused
+  if (!std::filesystem::exists(options.argv[0])) GTEST_SKIP() << "no unshare(1) here";
+  auto refused = Process::spawn(options);
+  const ProcessResult& r = refused->wait();
+  EXPECT_EQ(r.ending, ProcessResult::Ending::signaled);
+  EXPECT_EQ(r.signal, SIGSYS);
+  EXPECT_THAT(r.describe(), ::testing::HasSubstr("a system call that lab programs may not make"));
+}
+
 }  // namespace
 }  // namespace labgrade

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "labgrade/input_file.hpp"
+#include "labgrade/seccomp_filter.hpp"
 #include "labgrade/unique_fd.hpp"
 
 namespace labgrade {
@@ -43,6 +44,7 @@ struct ProcessResult {
   double wall_seconds = 0;
   double cpu_seconds = 0;  // user + system, from the kernel
   long max_rss_kb = 0;
+  bool seccomp_refused = false;  // ran under a seccomp filter: a SIGSYS is the filter's
 
   bool exited_with(int status) const { return ending == Ending::exited && exit_status == status; }
   /// "exited with status 1", "killed by SIGSEGV (segmentation fault)", "timed out after 5 s".
@@ -77,6 +79,8 @@ struct SpawnOptions {
   bool stdout_to_file = false;              // stdout is a memfd read when it ends (bulk output:
                                             // nothing reads while it runs; RLIMIT_FSIZE caps it)
   ResourceLimits limits;
+  /// The calls it may not make (installed just before execve); null: all.
+  const SeccompFilter* seccomp = nullptr;
   /// cgroup.procs files the child joins before anything else (a world's cgroup).
   std::vector<int> cgroup_join_fds;
   /// Enter these namespaces of the process behind `join_pidfd` before exec
@@ -143,6 +147,7 @@ class Process {
   std::string m_stdin_pending;
   bool m_stdin_close_requested = false;
   std::size_t m_output_cap = 0;
+  bool m_seccomp = false;
   double m_time_limit = 0;
   std::chrono::steady_clock::time_point m_start;
   bool m_timed_out = false;

@@ -1,0 +1,35 @@
+// The system calls no IPC lab needs, refused to every program in a world:
+// a seccomp filter (made with libseccomp) that kills the process making one
+// (ptrace, mount, kexec, bpf, keyctl, module loading, namespaces, ...).
+//
+//   const SeccompFilter& filter = SeccompFilter::for_programs();  // built once, before any fork
+//   // in the child, after fork, just before execve (async-signal-safe):
+//   if (!filter.install()) child_fail(...);
+//
+// A program killed by it ends with SIGSYS; ProcessResult::describe() says so.
+#pragma once
+
+#include <linux/filter.h>
+
+#include <string>
+#include <vector>
+
+namespace labgrade {
+
+class SeccompFilter {
+ public:
+  /// The filter for students' and reference programs (built on first use;
+  /// throws SyscallError if libseccomp cannot build it).
+  static const SeccompFilter& for_programs();
+  /// The refused calls, for messages and documentation.
+  static const std::vector<std::string>& refused();
+
+  /// Sets no_new_privs and installs the filter on the calling thread: only
+  /// prctl and seccomp, safe after fork. Returns false (errno set) on failure.
+  bool install() const noexcept;
+
+ private:
+  std::vector<sock_filter> m_program;  // the BPF exported by libseccomp
+};
+
+}  // namespace labgrade
