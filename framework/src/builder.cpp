@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -69,13 +70,51 @@ struct Job {
   std::shared_ptr<Process> process;
 };
 
-// Copies the program's sources; returns the first missing one, if any.
-std::string stage_sources(const ProgramSpec& program, const fs::path& from, const fs::path& to) {
+constexpr std::uintmax_t k_max_source_bytes = 4u << 20;
+
+// What is wrong with a file of the submission as C source text, if anything.
+std::string source_problem(const fs::path& submission, const std::string& name) {
+  const fs::path file = submission / name;
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(file, ec))) return fmt::format("{} is missing: the submission must contain it", name);
+  if (fs::is_symlink(fs::symlink_status(file, ec))) {
+    const fs::path target = fs::weakly_canonical(file, ec);
+    const fs::path root = fs::weakly_canonical(submission, ec);
+    auto [end, ignored] = std::mismatch(root.begin(), root.end(), target.begin(), target.end());
+    if (end != root.end())
+      return fmt::format("{} is a symbolic link to {}, outside the submission: submit the file itself", name,
+                         target.string());
+  }
+  if (!fs::is_regular_file(file, ec)) return fmt::format("{} is not a regular file: submit the C source itself", name);
+  const std::uintmax_t size = fs::file_size(file, ec);
+  if (size > k_max_source_bytes)
+    return fmt::format("{} is {:.1f} MiB: too large for a C source (at most {} MiB)", name,
+                       static_cast<double>(size) / (1 << 20), k_max_source_bytes >> 20);
+  std::ifstream in(file, std::ios::binary);
+  std::string head(65536, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  if (head.find('\0') != std::string::npos)
+    return fmt::format("{} is not C source text (it holds NUL bytes: a compiled program or an archive?)", name);
+  return {};
+}
+
+// Copies the program's sources, and the submission's own headers (a header
+// the lab provides in its include/ is the lab's: a student's copy is not
+// used); returns what is wrong with a source, if anything.
+std::string stage_sources(const ProgramSpec& program, const fs::path& from, const fs::path& to,
+                          const fs::path& lab_include) {
   fs::create_directories(to);
   for (const auto& source : program.sources) {
-    fs::path file = from / source;
-    if (!fs::is_regular_file(file)) return source;
-    fs::copy_file(file, to / fs::path(source).filename(), fs::copy_options::overwrite_existing);
+    if (std::string problem = source_problem(from, source); !problem.empty()) return problem;
+    fs::copy_file(from / source, to / fs::path(source).filename(), fs::copy_options::overwrite_existing);
+  }
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(from, ec)) {
+    const fs::path name = entry.path().filename();
+    if (name.extension() != ".h" || fs::exists(lab_include / name)) continue;
+    if (!source_problem(from, name.string()).empty()) continue;  // a bad header: the compiler will say it is missing
+    fs::copy_file(entry.path(), to / name, fs::copy_options::overwrite_existing, ec);
   }
   return {};
 }
@@ -122,9 +161,9 @@ Builds build_programs(const LabSpec& lab, const fs::path& source_dir, const fs::
       job.result.program = program.name;
       job.result.variant = variant.name;
       job.cwd = out_dir / variant.name / (program.name + ".src");
-      std::string missing = stage_sources(program, source_dir, job.cwd);
-      if (!missing.empty()) {
-        job.result.summary = fmt::format("{} is missing: the submission must contain it", missing);
+      std::string problem = stage_sources(program, source_dir, job.cwd, include_dir);
+      if (!problem.empty()) {
+        job.result.summary = problem;
         builds.add(std::move(job.result));
         continue;
       }
