@@ -352,6 +352,7 @@ std::string CheckWorld::shm_listing() const {
   std::vector<std::string> entries;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(m_world->shm_dir(), ec)) {
+    if (!m_world->made_here(entry.path().filename().string())) continue;  // the host's own (isolation off)
     std::error_code size_ec;
     auto size = fs::file_size(entry.path(), size_ec);
     entries.push_back(fmt::format("{} ({} bytes)", entry.path().filename().string(), size_ec ? 0 : size));
@@ -444,6 +445,7 @@ CheckWorld LabCheck::new_world() {
   WorldOptions options;
   options.shm_mb = ctx.lab.limits.shm_mb;
   options.shm_names = ctx.lab.shm_names;
+  options.mq_names = ctx.lab.mq_names;
   options.files = ctx.lab.world_files;
   options.scratch_parent = ctx.scratch;
   options.world_limits = CgroupLimits{ctx.lab.limits.world_memory_mb, ctx.lab.limits.processes};

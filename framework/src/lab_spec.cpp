@@ -211,6 +211,7 @@ void read_world(TableReader& root, LabSpec& lab, const std::string& file) {
   if (table == nullptr) return;
   TableReader reader(*table, "world", file);
   lab.shm_names = reader.strings("shm_names").value_or(std::vector<std::string>{});
+  lab.mq_names = reader.strings("mq_names").value_or(std::vector<std::string>{});
   lab.world_files = reader.strings("files").value_or(std::vector<std::string>{});
   for (const auto& name : lab.world_files) {
     if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {

@@ -6,7 +6,10 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <linux/seccomp.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -41,6 +44,8 @@ struct ChildPlan {
   std::vector<std::pair<int, int>> pass_fds;
   std::vector<int> cgroup_fds;  // cgroup.procs files to join ("0": the writer)
   const SeccompFilter* seccomp = nullptr;
+  const SeccompFilter* fork_watch = nullptr;  // its listener goes back over listener_socket
+  int listener_socket = -1;
 };
 
 // The child's error report: which step failed and its errno.
@@ -73,6 +78,41 @@ const char* step_name(int step) {
   ::_exit(127);
 }
 
+// Hands a descriptor over a unix socket (SCM_RIGHTS): async-signal-safe.
+bool send_fd(int socket, int fd) {
+  char byte = 'f';
+  iovec data{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr message{};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = sizeof control;
+  cmsghdr* header = CMSG_FIRSTHDR(&message);
+  header->cmsg_level = SOL_SOCKET;
+  header->cmsg_type = SCM_RIGHTS;
+  header->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(header), &fd, sizeof fd);
+  return ::sendmsg(socket, &message, MSG_NOSIGNAL) == 1;
+}
+
+UniqueFd receive_fd(int socket) {
+  char byte = 0;
+  iovec data{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr message{};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = sizeof control;
+  if (::recvmsg(socket, &message, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1) return UniqueFd{};
+  cmsghdr* header = CMSG_FIRSTHDR(&message);
+  if (header == nullptr || header->cmsg_type != SCM_RIGHTS) return UniqueFd{};
+  int fd = -1;
+  std::memcpy(&fd, CMSG_DATA(header), sizeof fd);
+  return UniqueFd{fd};
+}
+
 [[noreturn]] void exec_child(const ChildPlan& plan) {
   sigset_t all;
   ::sigemptyset(&all);
@@ -99,6 +139,11 @@ const char* step_name(int step) {
     if (::setrlimit(resource, &limit) != 0) child_fail(plan.error_fd, k_step_rlimit);
   }
   if (plan.seccomp != nullptr && !plan.seccomp->install()) child_fail(plan.error_fd, k_step_seccomp);
+  if (plan.fork_watch != nullptr) {
+    int listener = plan.fork_watch->install_with_listener();
+    if (listener < 0 || !send_fd(plan.listener_socket, listener)) child_fail(plan.error_fd, k_step_seccomp);
+    ::close(listener);
+  }
   ::execve(plan.argv[0], plan.argv.data(), plan.envp.data());
   child_fail(plan.error_fd, k_step_exec);
 }
@@ -223,6 +268,16 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
   plan.pass_fds = options.pass_fds;
   plan.cgroup_fds = options.cgroup_join_fds;
   plan.seccomp = options.seccomp;
+  UniqueFd listener_ours, listener_theirs;
+  if (options.count_forks) {
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pair) != 0)
+      throw SyscallError("socketpair", "AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC", errno);
+    listener_ours.reset(pair[0]);
+    listener_theirs.reset(pair[1]);
+    plan.fork_watch = &SeccompFilter::fork_watch();
+    plan.listener_socket = listener_theirs.get();
+  }
 
   self->m_start = Clock::now();
   pid_t child = ::fork();
@@ -257,6 +312,15 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
     throw SyscallError(step_name(failure.step), fmt::format("\"{}\"", options.argv[0]), failure.err);
   }
   self->m_pid = program;
+  if (options.count_forks) {  // sent before its execve, so here by now
+    self->m_fork_listener = receive_fd(listener_ours.get());
+    if (!self->m_fork_listener) {
+      ::kill(program, SIGKILL);
+      ::waitpid(program, nullptr, 0);
+      throw GraderError(fmt::format("{}: the seccomp listener counting its processes did not arrive", self->m_name));
+    }
+    self->m_forks = 0;
+  }
 
   self->m_pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, program, 0)));
   if (!self->m_pidfd) {
@@ -292,7 +356,7 @@ void Process::pump() {
     bool want_write = m_stdin && !m_stdin_pending.empty();
     lock.unlock();
 
-    pollfd fds[5];
+    pollfd fds[6];
     nfds_t count = 0;
     auto add = [&](int fd, short events) {
       fds[count] = pollfd{fd, events, 0};
@@ -303,6 +367,7 @@ void Process::pump() {
     nfds_t i_out = m_stdout ? add(m_stdout.get(), POLLIN) : ~nfds_t{0};
     nfds_t i_err = m_stderr ? add(m_stderr.get(), POLLIN) : ~nfds_t{0};
     nfds_t i_in = want_write ? add(m_stdin.get(), POLLOUT) : ~nfds_t{0};
+    nfds_t i_fork = m_fork_listener ? add(m_fork_listener.get(), POLLIN) : ~nfds_t{0};
 
     int timeout_ms = -1;
     if (!m_timed_out) {
@@ -322,6 +387,8 @@ void Process::pump() {
       while (::read(m_wake_read.get(), buffer, sizeof buffer) > 0) {
       }
     }
+    if (i_fork != ~nfds_t{0} && (fds[i_fork].revents & POLLIN)) serve_fork_notification();
+    else if (i_fork != ~nfds_t{0} && fds[i_fork].revents != 0) m_fork_listener.reset();  // no process watched is left
     auto drain = [&](UniqueFd& fd, Captured& into) {
       for (;;) {
         ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
@@ -380,6 +447,20 @@ void Process::pump() {
   m_stdin.reset();
   m_stdout.reset();
   m_stderr.reset();
+}
+
+// A process of its tree is about to fork: count it, and let the call go on.
+void Process::serve_fork_notification() {
+  seccomp_notif request{};  // must be zeroed before each receive
+  if (::ioctl(m_fork_listener.get(), SECCOMP_IOCTL_NOTIF_RECV, &request) != 0) {
+    if (errno != EINTR && errno != ENOENT) m_fork_listener.reset();  // every watched process has gone
+    return;
+  }
+  ++m_forks;
+  seccomp_notif_resp response{};
+  response.id = request.id;
+  response.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+  ::ioctl(m_fork_listener.get(), SECCOMP_IOCTL_NOTIF_SEND, &response);  // ENOENT: it died meanwhile
 }
 
 void Process::read_stdout_file() {

@@ -7,7 +7,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <sched.h>
+
 #include <cerrno>
+#include <cstdint>
 #include <memory>
 
 #include <fmt/format.h>
@@ -30,28 +33,56 @@ const std::vector<std::string>& SeccompFilter::refused() {
   return calls;
 }
 
+namespace {
+
+using Context = std::unique_ptr<void, void (*)(scmp_filter_ctx)>;
+
+// The BPF of a libseccomp filter, exported once (building it after fork would allocate).
+std::vector<sock_filter> exported(const Context& ctx) {
+  UniqueFd fd{::memfd_create("labgrade-seccomp", MFD_CLOEXEC)};
+  if (!fd) throw SyscallError("memfd_create", "\"labgrade-seccomp\", MFD_CLOEXEC", errno);
+  if (int rc = seccomp_export_bpf(ctx.get(), fd.get()); rc != 0) throw SyscallError("seccomp_export_bpf", "memfd", -rc);
+  off_t size = ::lseek(fd.get(), 0, SEEK_END);
+  std::vector<sock_filter> program(static_cast<std::size_t>(size) / sizeof(sock_filter));
+  if (size <= 0 || ::pread(fd.get(), program.data(), static_cast<std::size_t>(size), 0) != size)
+    throw SyscallError("pread", fmt::format("the exported seccomp filter, {} bytes", size), errno);
+  return program;
+}
+
+void add_rule(const Context& ctx, std::uint32_t action, const char* call, const std::vector<scmp_arg_cmp>& args = {}) {
+  int nr = seccomp_syscall_resolve_name(call);
+  if (nr == __NR_SCMP_ERROR) return;  // not a call of this architecture
+  if (int rc = seccomp_rule_add_array(ctx.get(), action, nr, static_cast<unsigned>(args.size()), args.data()); rc != 0)
+    throw SyscallError("seccomp_rule_add", fmt::format("{:#x}, {}", action, call), -rc);
+}
+
+}  // namespace
+
+const SeccompFilter& SeccompFilter::fork_watch() {
+  static const SeccompFilter filter = [] {
+    Context ctx(seccomp_init(SCMP_ACT_ALLOW), seccomp_release);
+    if (!ctx) throw GraderError("seccomp_init(SCMP_ACT_ALLOW) failed");
+    add_rule(ctx, SCMP_ACT_NOTIFY, "fork");
+    add_rule(ctx, SCMP_ACT_NOTIFY, "vfork");
+    add_rule(ctx, SCMP_ACT_NOTIFY, "clone", {SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)});
+    add_rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3");
+    SeccompFilter f;
+    f.m_program = exported(ctx);
+    return f;
+  }();
+  return filter;
+}
+
 const SeccompFilter& SeccompFilter::for_programs() {
   static const SeccompFilter filter = [] {
-    std::unique_ptr<void, void (*)(scmp_filter_ctx)> ctx(seccomp_init(SCMP_ACT_ALLOW), seccomp_release);
+    Context ctx(seccomp_init(SCMP_ACT_ALLOW), seccomp_release);
     if (!ctx) throw GraderError("seccomp_init(SCMP_ACT_ALLOW) failed");
     // A call of another architecture (int 0x80 on x86-64) would bypass the rules: refused too.
     if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS); rc != 0)
       throw SyscallError("seccomp_attr_set", "SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS", -rc);
-    for (const std::string& name : refused()) {
-      int nr = seccomp_syscall_resolve_name(name.c_str());
-      if (nr == __NR_SCMP_ERROR) continue;  // not a call of this architecture
-      if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_KILL_PROCESS, nr, 0); rc != 0)
-        throw SyscallError("seccomp_rule_add", fmt::format("SCMP_ACT_KILL_PROCESS, {}", name), -rc);
-    }
-    // Export the BPF once, here: building it after fork would allocate.
-    UniqueFd fd{::memfd_create("labgrade-seccomp", MFD_CLOEXEC)};
-    if (!fd) throw SyscallError("memfd_create", "\"labgrade-seccomp\", MFD_CLOEXEC", errno);
-    if (int rc = seccomp_export_bpf(ctx.get(), fd.get()); rc != 0) throw SyscallError("seccomp_export_bpf", "memfd", -rc);
-    off_t size = ::lseek(fd.get(), 0, SEEK_END);
+    for (const std::string& name : refused()) add_rule(ctx, SCMP_ACT_KILL_PROCESS, name.c_str());
     SeccompFilter f;
-    f.m_program.resize(static_cast<std::size_t>(size) / sizeof(sock_filter));
-    if (size <= 0 || ::pread(fd.get(), f.m_program.data(), static_cast<std::size_t>(size), 0) != size)
-      throw SyscallError("pread", fmt::format("the exported seccomp filter, {} bytes", size), errno);
+    f.m_program = exported(ctx);
     return f;
   }();
   return filter;
@@ -61,6 +92,12 @@ bool SeccompFilter::install() const noexcept {
   sock_fprog program{static_cast<unsigned short>(m_program.size()), const_cast<sock_filter*>(m_program.data())};
   if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return false;
   return ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) == 0;
+}
+
+int SeccompFilter::install_with_listener() const noexcept {
+  sock_fprog program{static_cast<unsigned short>(m_program.size()), const_cast<sock_filter*>(m_program.data())};
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
+  return static_cast<int>(::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &program));
 }
 
 }  // namespace labgrade

@@ -7,7 +7,12 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/mman.h>
+#include <mqueue.h>
+#include <sys/ipc.h>
 #include <sys/mount.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -26,6 +31,7 @@
 #include <cstring>
 #include <fstream>
 #include <mutex>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -257,6 +263,15 @@ std::vector<pid_t> children_of_self() {
   return out;
 }
 
+// The names in the host's /dev/shm, sorted.
+std::vector<std::string> host_shm_entries() {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/dev/shm", ec)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 std::atomic<bool>& host_lock_flag() {
   static std::atomic<bool> held_here{false};
   return held_here;
@@ -323,7 +338,7 @@ World::World(const WorldOptions& options) : World(options, detect_isolation()) {
 
 World::World(const WorldOptions& options, Isolation isolation)
     : m_isolation(isolation), m_workdir("labgrade-world-", options.scratch_parent),
-      m_shm_names(options.shm_names), m_shm_mb(options.shm_mb) {
+      m_shm_names(options.shm_names), m_mq_names(options.mq_names), m_files(options.files), m_shm_mb(options.shm_mb) {
   if (options.world_limits && cgroup_support().version != CgroupVersion::none) {
     m_cgroup = std::make_shared<WorldCgroup>(cgroup_support(), *options.world_limits);
   }
@@ -335,7 +350,8 @@ World::World(const WorldOptions& options, Isolation isolation)
     // One world at a time on the host: fixed names would collide.
     m_host_lock = lock_host();
     become_subreaper_once();
-    for (const auto& name : m_shm_names) ::shm_unlink(name.c_str());
+    remove_host_objects(false);  // left by an earlier run that was killed
+    m_host_shm_before = host_shm_entries();
     return;
   }
   start_init(options);
@@ -390,8 +406,16 @@ void World::start_init(const WorldOptions& options) {
 }
 
 World::Census World::census() const {
-  if (m_isolation == Isolation::none || m_torn_down) {
-    throw GraderError("counting a world's processes needs its own pid namespace (isolation is off)");
+  if (m_torn_down) throw GraderError("World::census after tear_down");
+  if (m_isolation == Isolation::none) {
+    // No pid namespace: we are the subreaper every orphan comes back to (one
+    // world at a time); our own programs are our children too, and not orphans.
+    Census census;
+    for (pid_t pid : children_of_self()) {
+      bool ours = std::any_of(m_processes.begin(), m_processes.end(), [&](const auto& p) { return p->pid() == pid; });
+      if (!ours) ++census.orphans;
+    }
+    return census;
   }
   // Orphans alive now (the init's children: ours are the grader's), then the
   // ones it reaped: one reaped in between is counted twice, never missed.
@@ -437,6 +461,7 @@ std::shared_ptr<Process> World::spawn(SpawnOptions options) {
   }
   if (m_cgroup) options.cgroup_join_fds = m_cgroup->join_fds();
   options.seccomp = &SeccompFilter::for_programs();
+  options.count_forks = m_isolation == Isolation::none;  // no pid namespace to count them
   auto process = Process::spawn(options);
   m_processes.push_back(process);
   return process;
@@ -468,13 +493,56 @@ void World::tear_down() noexcept {
         ::waitpid(pid, nullptr, 0);
       }
     }
-    for (const auto& name : m_shm_names) ::shm_unlink(name.c_str());
+    remove_host_objects(true);
     m_host_lock.reset();
     release_host_lock();
   }
   // Anything that escaped both (it cannot, in a pid namespace) is still in the cgroup.
   if (m_cgroup) m_cgroup->kill_all();
   m_processes.clear();
+}
+
+bool World::made_here(const std::string& shm_entry) const {
+  if (m_isolation != Isolation::none) return true;
+  return !std::binary_search(m_host_shm_before.begin(), m_host_shm_before.end(), shm_entry);
+}
+
+// Without isolation the world's IPC objects are the host's: the lab's POSIX
+// names, the objects its programs made in /dev/shm (new since the world
+// began, ours, not hidden: a dot-file is another program's), and the System V objects whose keys ftok made from the world's files
+// (any project id: the key's low 24 bits are the file's device and inode).
+void World::remove_host_objects(bool at_teardown) noexcept {
+  for (const auto& name : m_shm_names) ::shm_unlink(name.c_str());
+  for (const auto& name : m_mq_names) ::mq_unlink(name.c_str());
+  if (at_teardown) {
+    for (const auto& name : host_shm_entries()) {
+      struct stat st {};
+      if (name[0] == '.' || !made_here(name) || ::stat(("/dev/shm/" + name).c_str(), &st) != 0 || st.st_uid != ::geteuid()) continue;
+      ::shm_unlink(name.c_str());
+    }
+  }
+  std::vector<long> file_keys;
+  for (const auto& name : m_files) {
+    struct stat st {};
+    if (::stat((m_workdir.path() / name).c_str(), &st) == 0)
+      file_keys.push_back(static_cast<long>(((st.st_dev & 0xff) << 16) | (st.st_ino & 0xffff)));
+  }
+  if (file_keys.empty()) return;
+  for (const char* kind : {"shm", "msg", "sem"}) {
+    std::ifstream table(fmt::format("/proc/sysvipc/{}", kind));
+    std::string header;
+    std::getline(table, header);
+    for (std::string line; std::getline(table, line);) {
+      std::istringstream fields(line);
+      long key = 0;
+      int id = -1;
+      if (!(fields >> key >> id)) continue;
+      if (std::find(file_keys.begin(), file_keys.end(), key & 0xffffff) == file_keys.end()) continue;
+      if (kind[1] == 'h') ::shmctl(id, IPC_RMID, nullptr);
+      else if (kind[1] == 's') ::msgctl(id, IPC_RMID, nullptr);
+      else ::semctl(id, 0, IPC_RMID);
+    }
+  }
 }
 
 WorldLimitsProbe World::limits_probe() const {

@@ -138,10 +138,17 @@ PosixQueueVerdict& PosixQueueVerdict::messages(long count) {
 Verdict CheckWorld::expect_no_posix_queues() {
   std::string listing;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(m_world->mqueue_dir(), ec)) {
-    listing += (listing.empty() ? "/" : ", /") + e.path().filename().string();
+  if (m_world->isolation() == Isolation::none && !fs::exists(m_world->mqueue_dir())) {
+    // The host has no mqueue file system mounted: ask for the lab's queues by name.
+    for (const auto& name : m_world->mq_names()) {
+      if (posix_queue(*m_world, name)) listing += (listing.empty() ? "" : ", ") + name;
+    }
+  } else {
+    for (const auto& e : fs::directory_iterator(m_world->mqueue_dir(), ec)) {
+      listing += (listing.empty() ? "/" : ", /") + e.path().filename().string();
+    }
+    if (ec) throw SyscallError("opendir", m_world->mqueue_dir().string(), ec.value());
   }
-  if (ec) throw SyscallError("opendir", m_world->mqueue_dir().string(), ec.value());
   if (listing.empty()) return Verdict(std::nullopt);
   return Verdict(Failure{"no message queue left" + after_last_run(), "/dev/mqueue holds " + listing, "", false});
 }
@@ -184,6 +191,7 @@ Verdict CheckWorld::expect_no_orphans() {
 }
 
 int CheckWorld::processes_created_by(const Run& run) {
+  if (int counted = run.process_counted_forks(); counted >= 0) return counted;  // no pid namespace: counted as made
   if (run.world_pid() <= 0) throw GraderError("the program's pid in the world is unknown");
   return m_world->census().last_pid - run.world_pid();
 }

@@ -15,6 +15,7 @@
 
 #include "labgrade/error.hpp"
 #include "labgrade/temp_dir.hpp"
+#include "c_program.hpp"
 #include "test_support.hpp"
 
 namespace labgrade {
@@ -307,6 +308,28 @@ TEST(SeccompFilter, OrdinaryProgramsRunAndARefusedCallKills) {
   EXPECT_EQ(r.ending, ProcessResult::Ending::signaled);
   EXPECT_EQ(r.signal, SIGSYS);
   EXPECT_THAT(r.describe(), ::testing::HasSubstr("a system call that lab programs may not make"));
+}
+
+TEST(CountForks, EveryNewProcessOfTheTreeIsCountedThreadsAreNot) {
+  if (!test::have_gcc()) GTEST_SKIP() << "gcc is not installed";
+  TempDir scratch("labgrade-test-");
+  // Two forks, a child that forks once more, system() (posix_spawn: clone3, then clone), and a thread.
+  auto exe = test::compile_c(scratch.path(), "forker",
+                             "#include <pthread.h>\n#include <stdlib.h>\n#include <unistd.h>\n#include <sys/wait.h>\n"
+                             "static void* idle(void* a) { return a; }\n"
+                             "int main(void) { pthread_t t; pthread_create(&t, 0, idle, 0); pthread_join(t, 0);\n"
+                             "  if (fork() == 0) { if (fork() == 0) _exit(0); wait(0); _exit(0); }\n"
+                             "  if (fork() == 0) _exit(0);\n"
+                             "  while (wait(0) > 0) {}\n"
+                             "  return system(\"exit 0\"); }\n");
+  SpawnOptions options;
+  options.argv = {exe.string()};
+  options.count_forks = true;
+  auto p = Process::spawn(options);
+  EXPECT_TRUE(p->wait().exited_with(0)) << p->wait().describe() << p->stderr_text();
+  EXPECT_EQ(p->forks_made(), 4) << "fork, fork, the child's fork and system()'s shell; not the thread";
+  options.count_forks = false;
+  EXPECT_EQ(Process::spawn(options)->forks_made(), -1);
 }
 
 }  // namespace

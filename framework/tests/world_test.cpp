@@ -285,6 +285,22 @@ TEST(HostWorld, RemovesLeftoversOfTheLabsShmNamesAtStart) {
   EXPECT_FALSE(fs::exists(on_host));
 }
 
+TEST(HostWorld, TheHostsOwnShmObjectsAreNotTheWorldsButWhatItMadeIsRemoved) {
+  const std::string digits = test::unique_digits();
+  const fs::path theirs = fs::path("/dev/shm") / ("labgrade-test-host-" + digits);
+  const fs::path made = fs::path("/dev/shm") / ("labgrade-test-typo-" + digits);  // a name the lab does not list
+  test::RemoveOnExit guard_theirs(theirs), guard_made(made);
+  test::write_text(theirs, "another program's object");
+  auto world = std::make_unique<World>(small_world(), Isolation::none);
+  EXPECT_FALSE(world->made_here(theirs.filename().string()));
+  auto p = world->spawn(shell("printf x > " + made.string()));
+  ASSERT_TRUE(p->wait().exited_with(0));
+  EXPECT_TRUE(world->made_here(made.filename().string()));
+  world.reset();
+  EXPECT_TRUE(fs::exists(theirs)) << "teardown removed an object of the host's";
+  EXPECT_FALSE(fs::exists(made)) << "teardown left an object the world's program made";
+}
+
 TEST(HostWorld, TeardownKillsASetsidDaemon) {
   test::MarkedProcessReaper sleepers("1000." + test::unique_digits());
   const std::string sleeper = sleeper_cmdline(sleepers.marker());

@@ -197,6 +197,8 @@ class Run {
   double cpu_seconds() const;
   /// Its pid as the world numbers it (the first program of a world is 2).
   pid_t world_pid() const { return m_world_pid; }
+  /// Processes it made, as counted without a pid namespace (-1: not counted).
+  int process_counted_forks() const { return m_process->forks_made(); }
   /// Waits for the end, then: it called `function` (a watched one: see labgrade_clock.c).
   RunVerdict called(const std::string& function) { return RunVerdict(*this, check_called(function)); }
 

@@ -22,6 +22,7 @@
 //   shm_mb = 64  open_files = 64  processes = 64  output_kb = 1024
 //   [world]
 //   shm_names = ["SYSUOS"]              # removed by name when isolation is off
+//   mq_names = ["SYSUOS_mq"]            # the same, for POSIX message queues
 //   files = ["SYSUOS"]                  # empty files in every world's working directory
 //   [clock]                             # the grader's control of time (see labgrade_clock.c)
 //   control = true                      # link sleep/usleep/nanosleep/clock_nanosleep/shmdt wrappers
@@ -86,6 +87,7 @@ struct LabSpec {
   std::vector<ProgramSpec> programs;
   Limits limits;
   std::vector<std::string> shm_names;
+  std::vector<std::string> mq_names;  // POSIX queues, removed by name when isolation is off
   std::vector<std::string> world_files;
   bool clock_control = false;
   double clock_scale = 1.0;

@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <functional>
@@ -81,6 +82,9 @@ struct SpawnOptions {
   ResourceLimits limits;
   /// The calls it may not make (installed just before execve); null: all.
   const SeccompFilter* seccomp = nullptr;
+  /// Count the processes it and its descendants make (a seccomp listener
+  /// served by the pump): where no pid namespace can count them.
+  bool count_forks = false;
   /// cgroup.procs files the child joins before anything else (a world's cgroup).
   std::vector<int> cgroup_join_fds;
   /// Enter these namespaces of the process behind `join_pidfd` before exec
@@ -124,6 +128,10 @@ class Process {
   void write_stdin(const std::string& bytes);
   void close_stdin();
 
+  /// Processes it and its descendants made so far (fork, vfork, clone without
+  /// CLONE_THREAD), or -1 when not counted (SpawnOptions::count_forks).
+  int forks_made() const noexcept { return m_forks.load(); }
+
   std::string stdout_text() const;
   std::string stderr_text() const;
   /// Its whole (capped) stdout once it has ended, without a copy: final by then.
@@ -140,10 +148,13 @@ class Process {
   void finish_locked(const siginfo_t& info, const ::rusage& usage);
   void kill_group_locked();
   void read_stdout_file();
+  void serve_fork_notification();
 
   pid_t m_pid = -1;
   std::string m_name;
   UniqueFd m_pidfd, m_stdin, m_stdout, m_stderr, m_wake_read, m_wake_write, m_stdout_file;
+  UniqueFd m_fork_listener;       // seccomp notifications of its new processes (count_forks)
+  std::atomic<int> m_forks{-1};   // processes it and its descendants made; -1: not counted
   std::string m_stdin_pending;
   bool m_stdin_close_requested = false;
   std::size_t m_output_cap = 0;

@@ -23,10 +23,18 @@ class SeccompFilter {
   static const SeccompFilter& for_programs();
   /// The refused calls, for messages and documentation.
   static const std::vector<std::string>& refused();
+  /// A filter that reports every new process (fork, vfork, clone without
+  /// CLONE_THREAD) to a listener, which lets it go on: how processes are
+  /// counted where no pid namespace can count them. clone3 answers ENOSYS,
+  /// so that the C library falls back to clone, whose flags a filter can read.
+  static const SeccompFilter& fork_watch();
 
   /// Sets no_new_privs and installs the filter on the calling thread: only
   /// prctl and seccomp, safe after fork. Returns false (errno set) on failure.
   bool install() const noexcept;
+  /// Installs it with a new listener (SECCOMP_FILTER_FLAG_NEW_LISTENER):
+  /// returns the listener's fd, or -1 (errno set). Safe after fork.
+  int install_with_listener() const noexcept;
 
  private:
   std::vector<sock_filter> m_program;  // the BPF exported by libseccomp

@@ -66,6 +66,7 @@ struct WorldLimitsProbe {
 struct WorldOptions {
   long shm_mb = 64;                        // size of the world's /dev/shm
   std::vector<std::string> shm_names;      // removed by name when isolation is off
+  std::vector<std::string> mq_names;       // POSIX message queues, the same
   std::vector<std::string> files;          // empty files made in the working directory
   std::filesystem::path scratch_parent;    // where the working directory is made; default $TMPDIR
   /// Limits for the whole world, held by a cgroup where the machine has one
@@ -108,9 +109,16 @@ class World {
     int orphans = 0;
     int last_pid = -1;
   };
-  /// Throws GraderError without isolation (no pid namespace to count in).
+  /// Without isolation: orphans are the processes that came back to us (the
+  /// subreaper) and last_pid is -1 (processes are counted per run instead:
+  /// Process::forks_made()).
   Census census() const;
 
+  /// Whether an entry of shm_dir() belongs to this world: always, but without
+  /// isolation, where /dev/shm is the host's, only if it was not there before.
+  bool made_here(const std::string& shm_entry) const;
+  /// The lab's POSIX queue names (WorldOptions::mq_names).
+  const std::vector<std::string>& mq_names() const noexcept { return m_mq_names; }
   /// The cgroup holding the world's limits (null without one).
   std::shared_ptr<const WorldCgroup> cgroup() const noexcept { return m_cgroup; }
   /// What can tell, later, which of its limits the world hit.
@@ -129,7 +137,9 @@ class World {
   UniqueFd m_control;  // closing it tells the init to end the world; 'q' asks for a census
   UniqueFd m_replies;  // the init's answers
   UniqueFd m_host_lock;
-  std::vector<std::string> m_shm_names;
+  std::vector<std::string> m_shm_names, m_mq_names, m_files;
+  std::vector<std::string> m_host_shm_before;  // isolation off: the host's /dev/shm when the world began (sorted)
+  void remove_host_objects(bool at_teardown) noexcept;
   std::vector<std::shared_ptr<Process>> m_processes;
   std::shared_ptr<WorldCgroup> m_cgroup;
   long m_shm_mb = 0;
