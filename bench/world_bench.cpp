@@ -1,5 +1,6 @@
-// The cost of one world: set-up and tear-down alone, and with one program
-// (/bin/true) run inside, averaged over N worlds. Prints milliseconds.
+// The cost of one world: set-up and tear-down alone, with one program
+// (/bin/true) run inside, and with its cgroup (memory and process limits),
+// averaged over N worlds. Prints milliseconds.
 //   build/bench/world_bench [N]
 #include <chrono>
 #include <cstdlib>
@@ -31,6 +32,14 @@ int main(int argc, char** argv) {
     run.argv = {"/bin/true"};
     w.spawn(run)->wait();
   });
+  WorldOptions limited = options;
+  limited.world_limits = CgroupLimits{};
+  double with_cgroup = per_world_ms(n, [&] {
+    World w(limited);
+    SpawnOptions run;
+    run.argv = {"/bin/true"};
+    w.spawn(run)->wait();
+  });
   double bare_exec = per_world_ms(n, [&] {
     SpawnOptions run;
     run.argv = {"/bin/true"};
@@ -39,6 +48,7 @@ int main(int argc, char** argv) {
   fmt::print("isolation: {}\n", to_string(isolation));
   fmt::print("world set-up + tear-down:              {:.3f} ms (mean of {})\n", empty, n);
   fmt::print("world + one /bin/true run inside:      {:.3f} ms\n", with_exec);
+  fmt::print("the same with the world's cgroup:       {:.3f} ms ({})\n", with_cgroup, describe(cgroup_support()));
   fmt::print("one /bin/true run on the host (ours):  {:.3f} ms\n", bare_exec);
   return 0;
 }
