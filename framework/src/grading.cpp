@@ -15,6 +15,7 @@
 
 #include "labgrade/builder.hpp"
 #include "labgrade/check.hpp"
+#include "labgrade/cgroup.hpp"
 #include "labgrade/error.hpp"
 #include "labgrade/process.hpp"
 #include "labgrade/temp_dir.hpp"
@@ -221,6 +222,7 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
   report.submission = fs::absolute(submission).lexically_normal().string();
   report.isolation = to_string(isolation);
   report.isolation_note = isolation_fallback_reason();
+  if (cgroup_support().version == CgroupVersion::none) report.cgroups_missing = cgroup_support().reason;
   auto found = read_results(results);
   std::string runner_problem;
   if (!ended.exited_with(0)) {

@@ -34,6 +34,10 @@ std::string format_text(const Report& report, const TextStyle& style) {
     out += paint("33", "note: isolation was off (" + report.isolation_note +
                            "): checks ran one at a time on this machine's own /dev/shm and IPC") + "\n";
   }
+  if (!report.cgroups_missing.empty()) {
+    out += paint("33", "note: no cgroup for a check's memory and process limits (" + report.cgroups_missing +
+                           "): each program has its own rlimits only") + "\n";
+  }
   out += "\n";
   int failed = 0, grader_errors = 0;
   std::size_t width = 20;

@@ -39,6 +39,7 @@ struct Report {
   double execution_time = 0;
   std::string isolation;       // "namespaces", "user namespaces", "off"
   std::string isolation_note;  // why isolation is off, when it is
+  std::string cgroups_missing;  // why a world's limits are per program only ("" when cgroups hold them)
 
   double score() const;
   double max_score() const;
