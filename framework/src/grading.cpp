@@ -16,6 +16,7 @@
 #include "labgrade/builder.hpp"
 #include "labgrade/check.hpp"
 #include "labgrade/cgroup.hpp"
+#include "labgrade/fault_injection.hpp"
 #include "labgrade/error.hpp"
 #include "labgrade/process.hpp"
 #include "labgrade/temp_dir.hpp"
@@ -251,6 +252,8 @@ int run_checks_main(const fs::path& context_file) {
                      builds_from_json(context.at("student")), builds_from_json(context.at("reference")),
                      context.at("scratch").get<std::string>()};
   GradingContext::current() = &ctx;
+  detect_isolation();  // before faults are armed: the probe's world is not under test
+  arm_fault_injection();
 
   // The runner runs the lab's whole suite, whatever the environment says.
   for (const char* name : {"GTEST_TOTAL_SHARDS", "GTEST_SHARD_INDEX", "GTEST_FILTER", "GTEST_SHUFFLE"}) ::unsetenv(name);

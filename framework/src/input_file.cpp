@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "labgrade/error.hpp"
+#include "labgrade/fault_injection.hpp"
 
 namespace labgrade {
 
@@ -34,7 +35,7 @@ InputFile InputFile::holding(std::string_view bytes) {
 // mapping and keep the file from being sealed.
 InputFile InputFile::written(const std::function<void(const Append&)>& produce) {
   auto file = std::make_shared<File>();
-  file->fd.reset(::memfd_create("labgrade-stdin", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  file->fd.reset(injected_fault("memfd_create", EMFILE) ? -1 : ::memfd_create("labgrade-stdin", MFD_CLOEXEC | MFD_ALLOW_SEALING));
   if (!file->fd) throw SyscallError("memfd_create", "\"labgrade-stdin\", MFD_CLOEXEC | MFD_ALLOW_SEALING", errno);
   const int fd = file->fd.get();
   std::size_t size = 0;

@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "labgrade/error.hpp"
+#include "labgrade/fault_injection.hpp"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -280,8 +281,8 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
   }
 
   self->m_start = Clock::now();
-  pid_t child = ::fork();
-  if (child < 0) throw SyscallError("fork", "", errno);
+  pid_t child = injected_fault("fork", EAGAIN) ? -1 : ::fork();
+  if (child < 0) throw SyscallError("fork", fmt::format("to start \"{}\"", options.argv[0]), errno);
   if (child == 0) {
     // Into the world's cgroup first: everything it starts is counted there.
     for (int fd : plan.cgroup_fds) {

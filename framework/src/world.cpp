@@ -36,6 +36,7 @@
 #include <fmt/format.h>
 
 #include "labgrade/error.hpp"
+#include "labgrade/fault_injection.hpp"
 
 namespace labgrade {
 
@@ -62,6 +63,7 @@ struct InitPlan {
   std::string shm_options;
   std::array<std::string, k_devices.size()> device_targets;
   std::string workdir;  // the one host directory the world may write
+  bool fail_shm_mount = false;  // fault injection ("mount"): decided before clone
 };
 
 enum InitStep {
@@ -186,6 +188,10 @@ void format_fd_path(char (&out)[64], int fd, const char* name) {
   ::symlink("/proc/self/fd/1", "/dev/stdout");
   ::symlink("/proc/self/fd/2", "/dev/stderr");
   ::mkdir("/dev/shm", 01777);
+  if (plan.fail_shm_mount) {
+    errno = EPERM;
+    init_fail(plan, k_init_shm);
+  }
   if (::mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, plan.shm_options.c_str()) != 0) {
     init_fail(plan, k_init_shm);
   }
@@ -369,6 +375,7 @@ void World::start_init(const WorldOptions& options) {
   plan.sync_fd = user_ns ? sync.read.get() : -1;
   plan.shm_options = fmt::format("size={}m,mode=1777", options.shm_mb);
   plan.workdir = m_workdir.path().string();
+  plan.fail_shm_mount = injected_fault("mount", EPERM);
   for (std::size_t i = 0; i < k_devices.size(); ++i) {
     plan.device_targets[i] = fmt::format("/dev/{}", k_devices[i]);
   }
@@ -376,7 +383,7 @@ void World::start_init(const WorldOptions& options) {
   int flags = k_world_flags | (user_ns ? CLONE_NEWUSER : 0);
   uid_t uid = ::geteuid();
   gid_t gid = ::getegid();
-  long pid = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+  long pid = injected_fault("clone", ENOMEM) ? -1 : ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
   if (pid < 0) throw SyscallError("clone", "CLONE_NEWIPC|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWNET|CLONE_NEWUTS" + std::string(user_ns ? "|CLONE_NEWUSER" : ""), errno);
   if (pid == 0) init_main(plan);
   m_init_pid = static_cast<pid_t>(pid);

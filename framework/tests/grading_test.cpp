@@ -31,7 +31,7 @@ class FakeLab : public labgrade::LabCheck {};
 
 TEST_F(FakeLab, Passes) {
   auto world = new_world();
-  world.run(student("prog")).exits(0).stdout_has_line("ok");
+  world.run(student("prog").stdin_text("unread input\n")).exits(0).stdout_has_line("ok");
 }
 
 TEST_F(FakeLab, ReferenceSetupFails) {
@@ -241,6 +241,50 @@ TEST_F(MismatchedLab, UnknownSuiteIsALabSpecError) {
   EXPECT_THAT(message, HasSubstr("lab.suite"));
   EXPECT_THAT(message, HasSubstr("NoSuchSuite"));
 }
+
+}  // namespace
+}  // namespace labgrade
+
+namespace labgrade {
+namespace {
+
+// The grader's own system calls, made to fail in the check runner
+// (LABGRADE_INJECT_FAULT): a grader error naming the call, its arguments and
+// errno, never the student's lost point, and nothing left running.
+class FaultInjection : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
+
+TEST_P(FaultInjection, AFailedCallOfTheGraderIsAGraderErrorThatNamesIt) {
+  if (!have_compiler()) GTEST_SKIP() << "gcc is not installed";
+  const auto [call, message] = GetParam();
+  if (std::string(call) != "fork" && std::string(call) != "memfd_create" && detect_isolation() == Isolation::none)
+    GTEST_SKIP() << "no world of our own to fail here";
+  TempDir scratch("labgrade-test-");
+  GradeOptions options;
+  options.runner = {"/proc/self/exe", "__run-checks"};
+  options.cache_dir = scratch.path() / "cache";
+  options.only = {"Passes"};
+  ::setenv("LABGRADE_INJECT_FAULT", call, 1);
+  Report report = grade_submission(load_lab_spec(test::tests_dir() / "data" / "labs" / "fakelab" / "lab.toml"),
+                                   test::tests_dir() / "data" / "submissions" / "fakelab", options);
+  ::unsetenv("LABGRADE_INJECT_FAULT");
+  ASSERT_EQ(report.checks.size(), 1u);
+  EXPECT_EQ(report.checks[0].status, CheckResult::Status::grader_error) << report.checks[0].got;
+  EXPECT_THAT(report.checks[0].got, HasSubstr(message));
+  EXPECT_EQ(report.exit_code(), 3);
+  auto children = [] {  // of this test process: the runner, and anything it left to us
+    std::string all;
+    for (const auto& task : fs::directory_iterator("/proc/self/task")) all += test::read_text(task.path() / "children");
+    return all;
+  };
+  EXPECT_EQ(children(), "") << "a process of the failed check is left";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    GraderCalls, FaultInjection,
+    ::testing::Values(std::pair{"fork", "fork(to start \""}, std::pair{"clone", "clone(CLONE_NEWIPC|CLONE_NEWNS"},
+                      std::pair{"mount", "mount(tmpfs, /dev/shm)(in the world's init): Operation not permitted"},
+                      std::pair{"memfd_create", "memfd_create(\"labgrade-stdin\""}),
+    [](const auto& param_info) { return std::string(param_info.param.first); });
 
 }  // namespace
 }  // namespace labgrade
