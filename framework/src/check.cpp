@@ -444,6 +444,7 @@ CheckWorld LabCheck::new_world() {
   GradingContext& ctx = context();
   WorldOptions options;
   options.shm_mb = ctx.lab.limits.shm_mb;
+  options.workdir_mb = ctx.lab.limits.workdir_mb;
   options.shm_names = ctx.lab.shm_names;
   options.mq_names = ctx.lab.mq_names;
   options.files = ctx.lab.world_files;

@@ -199,6 +199,7 @@ void read_limits(TableReader& root, LabSpec& lab, const std::string& file) {
   l.memory_mb = reader.integer("memory_mb", 16).value_or(l.memory_mb);
   l.file_size_mb = reader.integer("file_size_mb", 1).value_or(l.file_size_mb);
   l.shm_mb = reader.integer("shm_mb", 1).value_or(l.shm_mb);
+  l.workdir_mb = reader.integer("workdir_mb", 1).value_or(l.workdir_mb);
   l.open_files = reader.integer("open_files", 8).value_or(l.open_files);
   l.processes = reader.integer("processes", 1).value_or(l.processes);
   l.world_memory_mb = reader.integer("world_memory_mb", 16).value_or(l.world_memory_mb);

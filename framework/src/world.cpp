@@ -62,7 +62,8 @@ struct InitPlan {
   int sync_fd = -1;     // read end: the grader has written the id maps (user ns)
   std::string shm_options;
   std::array<std::string, k_devices.size()> device_targets;
-  std::string workdir;  // the one host directory the world may write
+  std::string workdir;  // where the world's own working directory (a tmpfs) is mounted
+  std::string workdir_options;
   bool fail_shm_mount = false;  // fault injection ("mount"): decided before clone
 };
 
@@ -80,7 +81,7 @@ const char* init_step_name(int step) {
     case k_init_shm: return "mount(tmpfs, /dev/shm)";
     case k_init_mqueue: return "mount(mqueue, /dev/mqueue)";
     case k_init_proc: return "mount(proc, /proc)";
-    case k_init_workdir: return "mount(workdir, workdir, MS_BIND)";
+    case k_init_workdir: return "mount(tmpfs, workdir)";
     case k_init_readonly: return "mount_setattr(/, AT_RECURSIVE, MOUNT_ATTR_RDONLY)";
     case k_init_writable: return "mount_setattr(workdir, clear MOUNT_ATTR_RDONLY)";
     default: return "world init";
@@ -152,10 +153,11 @@ void format_fd_path(char (&out)[64], int fd, const char* name) {
     if (::read(plan.sync_fd, &byte, 1) != 1) init_fail(plan, k_init_sync);
   }
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) init_fail(plan, k_init_private);
-  // A read-only view of the host: the working directory (a mount of its own,
-  // made writable again) and the world's own /dev, /dev/shm, /dev/mqueue and
-  // /proc below are the only places a program can write.
-  if (::mount(plan.workdir.c_str(), plan.workdir.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+  // A read-only view of the host: the working directory (a size-capped tmpfs
+  // of the world's, made writable again: what programs write dies with the
+  // world) and the world's own /dev, /dev/shm, /dev/mqueue and /proc below
+  // are the only places a program can write.
+  if (::mount("tmpfs", plan.workdir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, plan.workdir_options.c_str()) != 0) {
     init_fail(plan, k_init_workdir);
   }
   struct mount_attr readonly {};
@@ -344,15 +346,13 @@ World::World(const WorldOptions& options) : World(options, detect_isolation()) {
 
 World::World(const WorldOptions& options, Isolation isolation)
     : m_isolation(isolation), m_workdir("labgrade-world-", options.scratch_parent),
-      m_shm_names(options.shm_names), m_mq_names(options.mq_names), m_files(options.files), m_shm_mb(options.shm_mb) {
+      m_shm_names(options.shm_names), m_mq_names(options.mq_names), m_files(options.files), m_shm_mb(options.shm_mb),
+      m_workdir_mb(options.workdir_mb) {
   if (options.world_limits && cgroup_support().version != CgroupVersion::none) {
     m_cgroup = std::make_shared<WorldCgroup>(cgroup_support(), *options.world_limits);
   }
-  for (const auto& name : options.files) {
-    std::ofstream touch(m_workdir.path() / name);
-    if (!touch) throw SyscallError("open", (m_workdir.path() / name).string() + ", O_CREAT", errno);
-  }
   if (m_isolation == Isolation::none) {
+    make_files(options.files);
     // One world at a time on the host: fixed names would collide.
     m_host_lock = lock_host();
     become_subreaper_once();
@@ -361,6 +361,27 @@ World::World(const WorldOptions& options, Isolation isolation)
     return;
   }
   start_init(options);
+  try {
+    make_files(options.files);
+  } catch (...) {
+    tear_down();
+    throw;
+  }
+}
+
+// The lab's empty files (such as the SYSUOS that ftok needs), in the working
+// directory as the world sees it.
+void World::make_files(const std::vector<std::string>& names) {
+  for (const auto& name : names) {
+    const fs::path path = workdir_from_outside() / name;
+    std::ofstream touch(path);
+    if (!touch) throw SyscallError("open", fmt::format("\"{}\", O_CREAT", path.string()), errno);
+  }
+}
+
+fs::path World::workdir_from_outside() const {
+  if (m_isolation == Isolation::none) return m_workdir.path();
+  return fs::path(fmt::format("/proc/{}/root", m_init_pid)) / m_workdir.path().relative_path();
 }
 
 // The world's set-up as a list of steps, in the order the kernel needs them:
@@ -375,6 +396,7 @@ void World::start_init(const WorldOptions& options) {
   plan.sync_fd = user_ns ? sync.read.get() : -1;
   plan.shm_options = fmt::format("size={}m,mode=1777", options.shm_mb);
   plan.workdir = m_workdir.path().string();
+  plan.workdir_options = fmt::format("size={}m,mode=0755", options.workdir_mb);
   plan.fail_shm_mount = injected_fault("mount", EPERM);
   for (std::size_t i = 0; i < k_devices.size(); ++i) {
     plan.device_targets[i] = fmt::format("/dev/{}", k_devices[i]);
@@ -553,16 +575,20 @@ void World::remove_host_objects(bool at_teardown) noexcept {
 }
 
 WorldLimitsProbe World::limits_probe() const {
-  return WorldLimitsProbe{m_cgroup, m_isolation == Isolation::none ? fs::path() : shm_dir(), m_shm_mb};
+  if (m_isolation == Isolation::none) return WorldLimitsProbe{m_cgroup, {}, 0, {}, 0};
+  return WorldLimitsProbe{m_cgroup, shm_dir(), m_shm_mb, workdir_from_outside(), m_workdir_mb};
 }
 
 std::optional<std::string> WorldLimitsProbe::hit() const {
   std::optional<std::string> text = cgroup ? cgroup->limit_hit() : std::nullopt;
-  struct statvfs fs {};
-  if (!shm_dir.empty() && ::statvfs(shm_dir.c_str(), &fs) == 0 && fs.f_blocks > 0 && fs.f_bavail == 0) {
-    std::string full = fmt::format("/dev/shm is full ({} MiB in a check's world)", shm_mb);
+  auto note_if_full = [&](const fs::path& dir, const std::string& what, long mb) {
+    struct statvfs fs {};
+    if (dir.empty() || ::statvfs(dir.c_str(), &fs) != 0 || fs.f_blocks == 0 || fs.f_bavail > 0) return;
+    std::string full = fmt::format("{} is full ({} MiB in a check's world)", what, mb);
     text = text ? *text + "; " + full : full;
-  }
+  };
+  note_if_full(shm_dir, "/dev/shm", shm_mb);
+  note_if_full(workdir, "the working directory", workdir_mb);
   return text;
 }
 

@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 std::vector<SysvSegment> CheckWorld::sysv_segments() const { return labgrade::sysv_segments(*m_world); }
 
 long CheckWorld::ftok_key(const std::string& file, int project) const {
-  const fs::path path = m_world->workdir() / file;
+  const fs::path path = m_world->workdir_from_outside() / file;
   key_t key = ::ftok(path.c_str(), project);
   if (key == -1) throw SyscallError("ftok", fmt::format("\"{}\", {}", path.string(), project), errno);
   return key;
@@ -166,7 +166,7 @@ Verdict CheckWorld::expect_no_sysv_queues() {
 
 Verdict CheckWorld::expect_fifo(const std::string& name) {
   struct stat st {};
-  const fs::path path = m_world->workdir() / name;
+  const fs::path path = m_world->workdir_from_outside() / name;
   if (::lstat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode)) return Verdict(std::nullopt);
   std::string got = ::lstat(path.c_str(), &st) != 0 ? "it does not exist"
                     : S_ISREG(st.st_mode)           ? "it is a regular file (made by open with O_CREAT, not mkfifo)"
@@ -176,7 +176,7 @@ Verdict CheckWorld::expect_fifo(const std::string& name) {
 
 Verdict CheckWorld::expect_no_file(const std::string& name) {
   struct stat st {};
-  if (::lstat((m_world->workdir() / name).c_str(), &st) != 0) return Verdict(std::nullopt);
+  if (::lstat((m_world->workdir_from_outside() / name).c_str(), &st) != 0) return Verdict(std::nullopt);
   return Verdict(Failure{fmt::format("{} to be gone{}", name, after_last_run()),
                          S_ISFIFO(st.st_mode) ? "the FIFO is still there" : "it is still there", "", false});
 }

@@ -267,9 +267,10 @@ TEST_F(Containment, AShmFillerFindsDevShmFull) {
   EXPECT_TRUE(fs::is_empty("/dev/shm") || !fs::exists("/dev/shm/fill0")) << "the host's /dev/shm was filled";
 }
 
-TEST_F(Containment, ADiskFillerHitsTheFileSizeLimit) {
+TEST_F(Containment, ADiskFillerFillsOnlyItsOwnWorkingDirectory) {
   expect_failed("DiskFiller");
-  EXPECT_THAT(result("DiskFiller").got, HasSubstr("file size limit exceeded"));
+  EXPECT_THAT(result("DiskFiller").got, HasSubstr("No space left on device"));
+  EXPECT_THAT(result("DiskFiller").got, HasSubstr("the working directory is full (8 MiB in a check's world)"));
 }
 
 TEST_F(Containment, AFloodOfOutputIsCut) {

@@ -164,7 +164,7 @@ TEST_F(IpcInspector, FreshWorldHasNoSegments) {
 
 TEST_F(IpcInspector, SeesTheWorldsSegmentWhileAttachedAndAfterDetach) {
   auto world = std::make_unique<World>(small_world());
-  const fs::path keyfile = world->workdir() / "keyfile";
+  const fs::path keyfile = world->workdir_from_outside() / "keyfile";
   const long key = ::ftok(keyfile.c_str(), 42);
   ASSERT_NE(key, -1) << "ftok(" << keyfile << ", 42): " << std::strerror(errno);
   ASSERT_EQ(test::host_sysv_shm_keys().count(key), 0u) << "the host already has a segment with key " << key;
@@ -172,7 +172,7 @@ TEST_F(IpcInspector, SeesTheWorldsSegmentWhileAttachedAndAfterDetach) {
   ASSERT_NE(world_ipc, 0u);
   ASSERT_NE(world_ipc, ipc_namespace("self")) << "the world shares the grader's IPC namespace";
 
-  auto holder = start_holder(*world, {keyfile.string()});
+  auto holder = start_holder(*world, {(world->workdir() / "keyfile").string()});
   std::vector<SysvSegment> segments = sysv_segments(*world);
   ASSERT_EQ(segments.size(), 1u) << listing(segments);
   const SysvSegment s = segments[0];  // a copy: `segments` is read again below

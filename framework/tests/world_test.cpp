@@ -211,7 +211,7 @@ TEST_F(NamespacedWorld, TeardownRemovesTheWorkdir) {
     World world(small_world());
     workdir = world.workdir();
     ASSERT_TRUE(world.spawn(shell("echo data > file"))->wait().exited_with(0));
-    EXPECT_TRUE(fs::exists(workdir / "file"));
+    EXPECT_TRUE(fs::exists(world.workdir_from_outside() / "file"));
   }
   EXPECT_FALSE(fs::exists(workdir));
 }

@@ -19,7 +19,7 @@ class FifoLab : public labgrade::LabCheck {
 
   // Waits until PATH exists: the first program has made the FIFO.
   static void wait_for_path(CheckWorld& world, labgrade::Run& maker, const std::string& path) {
-    const auto file = world.world().workdir() / path;
+    const auto file = world.world().workdir_from_outside() / path;
     if (CheckWorld::wait_until([&] { return std::filesystem::exists(std::filesystem::symlink_status(file)) ||
                                             maker.process().finished(); }, 3s) &&
         std::filesystem::exists(std::filesystem::symlink_status(file))) {

@@ -68,6 +68,7 @@ struct Limits {
   long memory_mb = 512;     // address space
   long file_size_mb = 64;   // also caps ftruncate of shared memory objects
   long shm_mb = 64;         // size of the world's /dev/shm
+  long workdir_mb = 64;     // size of the world's working directory (files programs write)
   long open_files = 64;
   long processes = 64;       // at once in a check's world (its cgroup; RLIMIT_NPROC without)
   long world_memory_mb = 256;  // every program of a check's world and its /dev/shm together

@@ -58,6 +58,8 @@ struct WorldLimitsProbe {
   std::shared_ptr<const WorldCgroup> cgroup;  // null without one
   std::filesystem::path shm_dir;              // the world's /dev/shm seen from outside
   long shm_mb = 0;
+  std::filesystem::path workdir;              // its working directory seen from outside (a tmpfs)
+  long workdir_mb = 0;
   /// "memory limit of 256 MiB exceeded", "too many processes (...)",
   /// "/dev/shm is full (4 MiB)"; nothing when no limit was hit.
   std::optional<std::string> hit() const;
@@ -65,6 +67,7 @@ struct WorldLimitsProbe {
 
 struct WorldOptions {
   long shm_mb = 64;                        // size of the world's /dev/shm
+  long workdir_mb = 64;                    // size of the world's working directory (a tmpfs)
   std::vector<std::string> shm_names;      // removed by name when isolation is off
   std::vector<std::string> mq_names;       // POSIX message queues, the same
   std::vector<std::string> files;          // empty files made in the working directory
@@ -85,8 +88,12 @@ class World {
   World& operator=(const World&) = delete;
 
   Isolation isolation() const noexcept { return m_isolation; }
-  /// The world's working directory (the same path inside and outside).
+  /// The world's working directory, as its programs see it (their cwd). With
+  /// isolation it is a size-capped tmpfs of the world's, mounted over an
+  /// empty host directory of the same path: look at it with workdir_from_outside().
   const std::filesystem::path& workdir() const noexcept { return m_workdir.path(); }
+  /// The working directory as the grader sees it from outside.
+  std::filesystem::path workdir_from_outside() const;
   /// The world's /dev/shm, as the grader sees it from outside.
   std::filesystem::path shm_dir() const;
   /// The world's /dev/mqueue, as the grader sees it from outside.
@@ -129,6 +136,7 @@ class World {
 
  private:
   void start_init(const WorldOptions& options);
+  void make_files(const std::vector<std::string>& names);
 
   Isolation m_isolation;
   TempDir m_workdir;
@@ -143,6 +151,7 @@ class World {
   std::vector<std::shared_ptr<Process>> m_processes;
   std::shared_ptr<WorldCgroup> m_cgroup;
   long m_shm_mb = 0;
+  long m_workdir_mb = 0;
   bool m_torn_down = false;
 };
 

@@ -42,14 +42,20 @@ int main(int argc, char** argv) {
             close(fd);
         }
     }
-    if (strcmp(mode, "diskfill") == 0) {  /* one file, 1 MiB at a time, forever */
+    if (strcmp(mode, "diskfill") == 0) {  /* file after file, past the file size limit, until the disk refuses */
         memset(chunk, 'x', sizeof chunk);
-        int fd = open("fill", O_CREAT | O_WRONLY | O_TRUNC, 0600);
-        for (;;) {
-            if (write(fd, chunk, sizeof chunk) < 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        for (int i = 0;; ++i) {
+            char name[32];
+            snprintf(name, sizeof name, "fill%d", i);
+            int fd = open(name, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+            while (fd >= 0 && write(fd, chunk, sizeof chunk) > 0) {
+            }
+            if (fd < 0 || errno != EFBIG) {
                 perror("filling the disk");
                 return 1;
             }
+            close(fd);
         }
     }
     if (strcmp(mode, "flood") == 0) {
