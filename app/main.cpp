@@ -64,6 +64,10 @@ int cmd_check(const fs::path& labs_dir, const std::string& lab_name, const std::
   std::string text;
   if (format == "json") {
     text = format_json(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  } else if (format == "gradescope") {
+    text = format_gradescope(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  } else if (format == "junit") {
+    text = format_junit(report);
   } else {
     const bool colour = output_file.empty() && ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
     text = format_text(report, TextStyle{colour});
@@ -104,7 +108,9 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check", "grade one submission directory");
   std::string lab, format = "text", output, dir = ".";
   check->add_option("--lab", lab, "the lab to grade, e.g. posix-shm")->required();
-  check->add_option("--format", format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  check->add_option("--format", format, "text, json, junit or gradescope")
+      ->check(CLI::IsMember({"text", "json", "junit", "gradescope"}))
+      ->capture_default_str();
   check->add_option("--output", output, "write the report to FILE instead of stdout");
   check->add_option("dir", dir, "the submission directory")->capture_default_str();
   std::vector<std::string> only;

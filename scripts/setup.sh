@@ -9,6 +9,7 @@ packages=(
   libfmt-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
   libseccomp-dev                                 # the system calls a student's program may not make
   procps                                         # ps/pgrep, used by tests to prove nothing is left
+  libxml2-utils                                  # xmllint: the JUnit output is validated against its schema
 )
 
 missing=()

@@ -94,4 +94,121 @@ nlohmann::ordered_json format_json(const Report& report) {
           {"tests", tests}};
 }
 
+namespace {
+
+// The notes of a run for a whole-submission output: isolation, limits, grader errors.
+std::string run_notes(const Report& report) {
+  std::string out;
+  if (report.isolation == "off")
+    out += "note: isolation was off (" + report.isolation_note + "): checks ran one at a time on this machine\n";
+  if (!report.cgroups_missing.empty())
+    out += "note: no cgroup for a check's memory and process limits (" + report.cgroups_missing + ")\n";
+  if (report.has_grader_error())
+    out += "the grader itself failed in a check (its output says so): not the student's fault; please report it\n";
+  return out;
+}
+
+// Text as XML 1.0 character data: markup escaped, invalid UTF-8 and the
+// characters XML cannot hold (controls but tab, newline, return) replaced by U+FFFD.
+std::string xml_text(const std::string& in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size();) {
+    const unsigned char c = static_cast<unsigned char>(in[i]);
+    std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    bool valid = length > 0 && i + length <= in.size();
+    for (std::size_t k = 1; valid && k < length; ++k) valid = (static_cast<unsigned char>(in[i + k]) >> 6) == 0x2;
+    if (valid && length == 1 && c < 0x20 && c != '\t' && c != '\n' && c != '\r') valid = false;
+    if (valid && length == 2 && c < 0xc2) valid = false;  // overlong
+    if (!valid) {
+      out += "\xEF\xBF\xBD";
+      i += 1;
+      continue;
+    }
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default: out.append(in, i, length);
+    }
+    i += length;
+  }
+  return out;
+}
+
+std::string failure_text(const CheckResult& c) {
+  std::string out;
+  if (!c.expected.empty()) out += "expected: " + c.expected + "\n";
+  if (!c.got.empty()) out += "got: " + c.got + "\n";
+  if (!c.hint.empty()) out += "hint: " + c.hint + "\n";
+  return out;
+}
+
+}  // namespace
+
+nlohmann::ordered_json format_gradescope(const Report& report) {
+  nlohmann::ordered_json tests = nlohmann::ordered_json::array();
+  for (const auto& c : report.checks) {
+    std::string output = c.output();
+    if (c.status == CheckResult::Status::grader_error)
+      output = "the grader itself failed here, not your code; please report it\n" + output;
+    tests.push_back(nlohmann::ordered_json{{"name", c.title},
+                     {"score", c.score},
+                     {"max_score", c.max_score},
+                     {"status", c.status == CheckResult::Status::passed ? "passed" : "failed"},
+                     {"output", output},
+                     {"tags", c.tags},
+                     {"visibility", c.visibility}});
+  }
+  return nlohmann::ordered_json{{"score", report.score()},
+          {"max_score", report.max_score()},
+          {"execution_time", std::round(report.execution_time * 1000) / 1000},
+          {"output", fmt::format("{}: {}/{} points\n{}", report.lab, points(report.score()), points(report.max_score()),
+                                 run_notes(report))},
+          {"tests", tests}};
+}
+
+std::string format_junit(const Report& report) {
+  int failures = 0, errors = 0, skipped = 0;
+  for (const auto& c : report.checks) {
+    if (c.status == CheckResult::Status::grader_error) ++errors;
+    else if (c.status == CheckResult::Status::failed && c.advisory()) ++skipped;
+    else if (c.status == CheckResult::Status::failed) ++failures;
+  }
+  const std::string time = fmt::format("{:.3f}", report.execution_time);
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format("<testsuites name=\"labgrade\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\">\n",
+                     report.checks.size(), failures, errors, skipped, time);
+  out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\">\n",
+                     xml_text(report.lab), report.checks.size(), failures, errors, skipped, time);
+  out += "    <properties>\n";
+  out += fmt::format("      <property name=\"score\" value=\"{}\"/>\n", points(report.score()));
+  out += fmt::format("      <property name=\"max_score\" value=\"{}\"/>\n", points(report.max_score()));
+  out += fmt::format("      <property name=\"submission\" value=\"{}\"/>\n", xml_text(report.submission));
+  out += fmt::format("      <property name=\"isolation\" value=\"{}\"/>\n", xml_text(report.isolation));
+  out += "    </properties>\n";
+  for (const auto& c : report.checks) {
+    const std::string name = fmt::format("{} ({}/{} points)", c.title, points(c.score), points(c.max_score));
+    out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"", xml_text(report.lab), xml_text(name), c.seconds);
+    if (c.status == CheckResult::Status::passed) {
+      out += "/>\n";
+      continue;
+    }
+    out += ">\n";
+    const std::string body = xml_text(failure_text(c));
+    if (c.status == CheckResult::Status::grader_error) {
+      out += fmt::format("      <error message=\"the grader itself failed here, not your code\" type=\"grader error\">{}</error>\n", body);
+    } else if (c.advisory()) {
+      out += fmt::format("      <skipped message=\"{}\"/>\n", xml_text("advisory (0 points), not met: " + c.got));
+    } else {
+      out += fmt::format("      <failure message=\"{}\" type=\"failed check\">{}</failure>\n", xml_text("expected " + c.expected), body);
+    }
+    out += "    </testcase>\n";
+  }
+  out += "  </testsuite>\n</testsuites>\n";
+  return out;
+}
+
 }  // namespace labgrade

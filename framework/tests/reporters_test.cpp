@@ -107,6 +107,51 @@ TEST(Reporters, JsonMatchesGolden) {
   expect_golden("report.json", format_json(fixed_report()).dump(2) + "\n");
 }
 
+TEST(Reporters, GradescopeMatchesGolden) {
+  expect_golden("report.gradescope.json", format_gradescope(fixed_report()).dump(2) + "\n");
+}
+
+// Gradescope's results.json fields (its autograder specification): the
+// top-level ones labgrade writes, and every test's.
+TEST(Reporters, GradescopeHasItsFieldsWithTheirTypes) {
+  const auto json = format_gradescope(fixed_report());
+  std::set<std::string> keys;
+  for (const auto& [key, value] : json.items()) keys.insert(key);
+  EXPECT_EQ(keys, (std::set<std::string>{"score", "max_score", "execution_time", "output", "tests"}));
+  EXPECT_TRUE(json.at("score").is_number());
+  EXPECT_TRUE(json.at("execution_time").is_number());
+  EXPECT_THAT(json.at("output").get<std::string>(), HasSubstr("the grader itself failed"));
+  const std::set<std::string> visibilities = {"hidden", "after_due_date", "after_published", "visible"};
+  for (const auto& t : json.at("tests")) {
+    EXPECT_TRUE(t.at("name").is_string());
+    EXPECT_TRUE(t.at("score").is_number());
+    EXPECT_TRUE(t.at("max_score").is_number());
+    EXPECT_TRUE(t.at("status") == "passed" || t.at("status") == "failed") << t.dump();
+    EXPECT_TRUE(t.at("output").is_string());
+    EXPECT_TRUE(t.at("tags").is_array());
+    EXPECT_EQ(visibilities.count(t.at("visibility").get<std::string>()), 1u) << t.dump();
+  }
+}
+
+TEST(Reporters, JunitMatchesGolden) {
+  expect_golden("report.junit.xml", format_junit(fixed_report()));
+}
+
+TEST(Reporters, JunitIsValidXmlWhateverTheProgramsPrinted) {
+  Report report = fixed_report();
+  std::string got = "bytes \xff\xfe, a NUL ";
+  got += '\0';
+  got += ", an escape \x1b[31m, markup </failure> & \"quotes\"";
+  report.checks[1].got = got;
+  const std::string xml = format_junit(report);
+  EXPECT_THAT(xml, HasSubstr("markup &lt;/failure&gt; &amp; &quot;quotes&quot;"));
+  EXPECT_EQ(xml.find('\0'), std::string::npos);
+  EXPECT_EQ(xml.find('\x1b'), std::string::npos);
+  EXPECT_EQ(xml.find("\xff"), std::string::npos);
+  EXPECT_THAT(xml, HasSubstr("bytes \xEF\xBF\xBD\xEF\xBF\xBD, a NUL \xEF\xBF\xBD"));
+  EXPECT_THAT(xml, HasSubstr("tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\""));
+}
+
 TEST(Reporters, JsonHasExactlyTheDocumentedKeys) {
   const auto json = format_json(fixed_report());
   std::set<std::string> keys;
