@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
+#include <mutex>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -13,6 +15,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "labgrade/batch.hpp"
+#include "labgrade/class_report.hpp"
 #include "labgrade/error.hpp"
 #include "labgrade/grading.hpp"
 #include "labgrade/lab_spec.hpp"
@@ -76,6 +80,61 @@ int cmd_check(const fs::path& labs_dir, const std::string& lab_name, const std::
   return report.exit_code();
 }
 
+// Ctrl-C during a batch: the first stops taking students (those in progress
+// finish and are kept), the second ends labgrade now (every program and world
+// of ours dies with it: they are killed with their grader).
+std::atomic<bool> g_stop{false};
+
+void on_interrupt(int) {
+  if (g_stop.exchange(true)) {
+    ::signal(SIGINT, SIG_DFL);
+    ::raise(SIGINT);
+  }
+  const char note[] = "\nlabgrade: stopping after the students in progress (Ctrl-C again to stop now)\n";
+  ssize_t ignored = ::write(STDERR_FILENO, note, sizeof note - 1);
+  (void)ignored;
+}
+
+// Progress: a bar redrawn in place on a terminal, a plain line a student otherwise.
+void show_progress(const BatchProgress& p, bool terminal) {
+  const double rate = p.seconds > 0 ? static_cast<double>(p.done - p.reused) / p.seconds : 0;
+  const double left = rate > 0 ? static_cast<double>(p.total - p.done) / rate : 0;
+  if (terminal) {
+    constexpr int k_width = 30;
+    const int filled = p.total > 0 ? static_cast<int>(k_width * p.done / p.total) : k_width;
+    fmt::print(stderr, "\r[{}{}] {}/{}  {:.1f} students/s  {:.0f} s left ", std::string(filled, '#'),
+               std::string(k_width - filled, '.'), p.done, p.total, rate, left);
+    if (p.done == p.total) fmt::print(stderr, "\n");
+  } else if (p.last != nullptr) {
+    const StudentResult& s = *p.last;
+    std::string what = !s.problem.empty() ? "not graded: " + s.problem
+                       : fmt::format("{:g}/{:g}{}", s.report.score(), s.report.max_score(),
+                                     s.report.has_grader_error() ? ", grader error" : "");
+    fmt::print(stderr, "[{}/{}] {}: {}{}\n", p.done, p.total, s.name, what, s.graded_now ? "" : " (unchanged)");
+  }
+}
+
+int cmd_grade(const fs::path& labs_dir, const std::string& lab_name, int jobs, const fs::path& out_dir,
+              const fs::path& submissions) {
+  LabSpec lab = find_lab(labs_dir, lab_name);
+  const bool terminal = ::isatty(STDERR_FILENO) != 0;
+  BatchOptions options;
+  options.jobs = jobs;
+  options.out_dir = out_dir;
+  options.version = LABGRADE_VERSION;
+  options.stop = &g_stop;
+  options.progress = [&](const BatchProgress& p) { show_progress(p, terminal); };
+  ::signal(SIGINT, on_interrupt);
+  BatchResult batch = grade_batch(lab, submissions, options);
+  ::signal(SIGINT, SIG_DFL);
+  write_class_files(lab, batch.students, out_dir);
+  int grader_errors = 0;
+  for (const auto& s : batch.students) grader_errors += s.report.has_grader_error() || !s.problem.empty();
+  fmt::print(stderr, "{} students graded into {} ({} with a grader error or not graded){}\n", batch.students.size(),
+             out_dir.string(), grader_errors, batch.stopped ? "; stopped early: run again to finish" : "");
+  return batch.stopped ? 130 : 0;
+}
+
 int cmd_selftest(const fs::path& labs_dir, const std::string& lab_name) {
   std::vector<LabSpec> labs;
   if (lab_name.empty()) labs = list_labs(labs_dir);
@@ -118,6 +177,14 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false)
       ->delimiter(',');
 
+  auto* grade = app.add_subcommand("grade", "grade a class: every subdirectory of SUBMISSIONS is a student");
+  std::string grade_lab, out_dir, submissions;
+  int jobs = 0;
+  grade->add_option("--lab", grade_lab, "the lab to grade, e.g. posix-shm")->required();
+  grade->add_option("--jobs", jobs, "students graded at once (default: the number of cores)");
+  grade->add_option("--out", out_dir, "where grades.csv, report.html and each student's files go")->required();
+  grade->add_option("submissions", submissions, "the folder of the students' submissions")->required();
+
   auto* selftest = app.add_subcommand("selftest", "prove each lab: reference full marks, every mutant caught");
   std::string selftest_lab_name;
   selftest->add_option("lab", selftest_lab_name, "one lab (default: all)");
@@ -132,6 +199,7 @@ int main(int argc, char** argv) {
   try {
     if (*list) return cmd_list(labs_dir);
     if (*check) return cmd_check(labs_dir, lab, format, output, dir, only);
+    if (*grade) return cmd_grade(labs_dir, grade_lab, jobs, out_dir, submissions);
     if (*selftest) return cmd_selftest(labs_dir, selftest_lab_name);
   } catch (const UsageError& e) {
     fmt::print(stderr, "labgrade: {}\n", e.what());

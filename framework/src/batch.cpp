@@ -1,0 +1,221 @@
+#include "labgrade/batch.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "labgrade/builder.hpp"
+#include "labgrade/error.hpp"
+#include "labgrade/reporters.hpp"
+#include "labgrade/world.hpp"
+
+namespace labgrade {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+// FNV-1a over everything that decides a student's grade.
+struct Fingerprint {
+  std::uint64_t value = 1469598103934665603ULL;
+  void add(std::string_view bytes) {
+    for (unsigned char c : bytes) {
+      value ^= c;
+      value *= 1099511628211ULL;
+    }
+    value ^= 0xff;  // a separator: "ab","c" differs from "a","bc"
+    value *= 1099511628211ULL;
+  }
+  void add_file(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    add(bytes.str());
+  }
+  // Every regular file below `dir`, by relative path, in order.
+  void add_tree(const fs::path& dir) {
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->is_regular_file()) files.push_back(it->path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      add(fs::relative(f, dir).string());
+      add_file(f);
+    }
+  }
+  std::string hex() const { return fmt::format("{:016x}", value); }
+};
+
+// labgrade itself: its version and its bytes (the graders are compiled into it).
+std::string program_fingerprint(const std::string& version) {
+  Fingerprint f;
+  f.add("labgrade " + version);
+  f.add_file("/proc/self/exe");
+  return f.hex();
+}
+
+std::string fingerprint_of(const LabSpec& lab, const fs::path& submission, const std::string& program) {
+  Fingerprint f;
+  f.add(program);
+  f.add_tree(lab.dir());        // lab.toml, include/, and what else the lab holds
+  f.add_tree(lab.reference_dir);
+  f.add("submission");
+  f.add_tree(submission);
+  return f.hex();
+}
+
+json report_to_json(const Report& r) {
+  json checks = json::array();
+  for (const auto& c : r.checks) checks.push_back(to_json(c));
+  return json{{"lab", r.lab}, {"title", r.title}, {"submission", r.submission}, {"execution_time", r.execution_time},
+              {"isolation", r.isolation}, {"isolation_note", r.isolation_note}, {"cgroups_missing", r.cgroups_missing},
+              {"checks", checks}};
+}
+
+Report report_from_json(const json& j) {
+  Report r;
+  r.lab = j.at("lab").get<std::string>();
+  r.title = j.at("title").get<std::string>();
+  r.submission = j.at("submission").get<std::string>();
+  r.execution_time = j.at("execution_time").get<double>();
+  r.isolation = j.at("isolation").get<std::string>();
+  r.isolation_note = j.at("isolation_note").get<std::string>();
+  r.cgroups_missing = j.at("cgroups_missing").get<std::string>();
+  for (const auto& c : j.at("checks")) r.checks.push_back(check_result_from_json(c));
+  return r;
+}
+
+constexpr const char* k_stored = ".labgrade-report.json";
+
+// The stored result of an earlier run, if its fingerprint is this one.
+std::optional<Report> reusable(const fs::path& student_out, const std::string& fingerprint) {
+  std::ifstream in(student_out / k_stored);
+  if (!in) return std::nullopt;
+  json stored = json::parse(in, nullptr, false);
+  if (stored.is_discarded() || !stored.contains("fingerprint") || stored["fingerprint"] != fingerprint) return std::nullopt;
+  if (!fs::exists(student_out / "results.json") || !fs::exists(student_out / "feedback.txt")) return std::nullopt;
+  try {
+    return report_from_json(stored.at("report"));
+  } catch (const std::exception&) {
+    return std::nullopt;  // an older format: grade again
+  }
+}
+
+void store(const fs::path& student_out, const Report& report, const std::string& fingerprint) {
+  fs::create_directories(student_out);
+  write_file_atomically(student_out / "results.json",
+                        format_json(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
+  write_file_atomically(student_out / "feedback.txt", format_text(report, TextStyle{.colour = false}));
+  // Last: only a student whose three files are whole is ever reused.
+  write_file_atomically(student_out / k_stored,
+                        json{{"fingerprint", fingerprint}, {"report", report_to_json(report)}}
+                            .dump(1, ' ', false, json::error_handler_t::replace));
+}
+
+}  // namespace
+
+void write_file_atomically(const fs::path& file, const std::string& text) {
+  const fs::path temporary = file.parent_path() / fmt::format(".{}.{}.tmp", file.filename().string(), ::getpid());
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw SyscallError("write", temporary.string(), errno);
+  }
+  std::error_code ec;
+  fs::rename(temporary, file, ec);
+  if (ec) throw SyscallError("rename", fmt::format("\"{}\", \"{}\"", temporary.string(), file.string()), ec.value());
+}
+
+std::vector<fs::path> find_submissions(const fs::path& submissions) {
+  if (!fs::is_directory(submissions)) throw UsageError(fmt::format("no such submissions directory: {}", submissions.string()));
+  std::vector<fs::path> found;
+  for (const auto& entry : fs::directory_iterator(submissions)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name[0] == '.') continue;
+    if (entry.is_directory()) found.push_back(entry.path());
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+// The batch as a list of steps: find the students → build the reference once
+// (workers then share the cache) → workers take students one at a time:
+// fingerprint, reuse or grade, store → the results in name order.
+BatchResult grade_batch(const LabSpec& lab, const fs::path& submissions, const BatchOptions& options) {
+  const auto students = find_submissions(submissions);
+  const int jobs = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  GradeOptions grading = options.grading;
+  grading.jobs = 1;  // the students are the parallelism
+  if (grading.cache_dir.empty()) grading.cache_dir = default_cache_dir();
+  detect_isolation();
+  build_reference(lab, grading.cache_dir, jobs);
+  const std::string program = program_fingerprint(options.version);
+  fs::create_directories(options.out_dir);
+
+  std::vector<std::optional<StudentResult>> results(students.size());
+  std::atomic<std::size_t> next{0};
+  std::mutex progress_mutex;
+  BatchProgress progress;
+  progress.total = students.size();
+  const auto start = std::chrono::steady_clock::now();
+
+  auto worker = [&] {
+    for (;;) {
+      if (options.stop != nullptr && options.stop->load()) return;
+      const std::size_t i = next++;
+      if (i >= students.size()) return;
+      StudentResult r;
+      r.name = students[i].filename().string();
+      const fs::path out = options.out_dir / r.name;
+      const std::string fingerprint = fingerprint_of(lab, students[i], program);
+      if (auto earlier = reusable(out, fingerprint)) {
+        r.report = std::move(*earlier);
+      } else {
+        try {
+          r.report = grade_submission(lab, students[i], grading);
+        } catch (const std::exception& e) {  // this student's problem (or ours): reported, the batch goes on
+          r.problem = e.what();
+          r.report.lab = lab.name;
+          r.report.title = lab.title;
+          r.report.submission = fs::absolute(students[i]).string();
+        }
+        r.graded_now = true;
+        if (options.stop != nullptr && options.stop->load() && r.report.has_grader_error()) return;  // cut short: not a result
+        if (r.problem.empty()) store(out, r.report, fingerprint);
+      }
+      std::lock_guard guard(progress_mutex);
+      results[i] = std::move(r);
+      ++progress.done;
+      if (!results[i]->graded_now) ++progress.reused;
+      progress.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      progress.last = &*results[i];
+      if (options.progress) options.progress(progress);
+    }
+  };
+  std::vector<std::thread> workers;
+  for (int w = 0; w < jobs; ++w) workers.emplace_back(worker);
+  for (auto& t : workers) t.join();
+
+  BatchResult batch;
+  batch.stopped = options.stop != nullptr && options.stop->load();
+  for (auto& r : results) {
+    if (r) batch.students.push_back(std::move(*r));
+  }
+  return batch;
+}
+
+}  // namespace labgrade
