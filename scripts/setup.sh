@@ -8,6 +8,7 @@ packages=(
   libgtest-dev libgmock-dev                      # GoogleTest (and its matchers): the checks and labgrade's own tests
   libfmt-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
   libseccomp-dev                                 # the system calls a student's program may not make
+  libarchive-dev                                 # students' .zip and .tar.gz submissions (labgrade grade)
   procps                                         # ps/pgrep, used by tests to prove nothing is left
   libxml2-utils                                  # xmllint: the JUnit output is validated against its schema
 )

@@ -14,9 +14,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "labgrade/archive.hpp"
 #include "labgrade/builder.hpp"
 #include "labgrade/error.hpp"
 #include "labgrade/reporters.hpp"
+#include "labgrade/temp_dir.hpp"
 #include "labgrade/world.hpp"
 
 namespace labgrade {
@@ -70,6 +72,13 @@ std::string program_fingerprint(const std::string& version) {
 std::string fingerprint_of(const LabSpec& lab, const fs::path& submission, const std::string& program) {
   Fingerprint f;
   f.add(program);
+  if (!fs::is_directory(submission)) {  // an archive: its bytes
+    f.add_tree(lab.dir());
+    f.add_tree(lab.reference_dir);
+    f.add("archive");
+    f.add_file(submission);
+    return f.hex();
+  }
   f.add_tree(lab.dir());        // lab.toml, include/, and what else the lab holds
   f.add_tree(lab.reference_dir);
   f.add("submission");
@@ -146,10 +155,14 @@ std::vector<fs::path> find_submissions(const fs::path& submissions) {
   for (const auto& entry : fs::directory_iterator(submissions)) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || name[0] == '.') continue;
-    if (entry.is_directory()) found.push_back(entry.path());
+    if (entry.is_directory() || (entry.is_regular_file() && is_archive(entry.path()))) found.push_back(entry.path());
   }
   std::sort(found.begin(), found.end());
   return found;
+}
+
+std::string student_name(const fs::path& submission) {
+  return fs::is_directory(submission) ? submission.filename().string() : archive_student_name(submission);
 }
 
 // The batch as a list of steps: find the students → build the reference once
@@ -157,6 +170,14 @@ std::vector<fs::path> find_submissions(const fs::path& submissions) {
 // fingerprint, reuse or grade, store → the results in name order.
 BatchResult grade_batch(const LabSpec& lab, const fs::path& submissions, const BatchOptions& options) {
   const auto students = find_submissions(submissions);
+  // Names: the folder's, or the archive's without its extension (the whole
+  // file name where that would take a name already used).
+  std::vector<std::string> names;
+  for (const auto& s : students) {
+    std::string name = student_name(s);
+    if (std::find(names.begin(), names.end(), name) != names.end()) name = s.filename().string();
+    names.push_back(name);
+  }
   const int jobs = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   GradeOptions grading = options.grading;
   grading.jobs = 1;  // the students are the parallelism
@@ -179,14 +200,22 @@ BatchResult grade_batch(const LabSpec& lab, const fs::path& submissions, const B
       const std::size_t i = next++;
       if (i >= students.size()) return;
       StudentResult r;
-      r.name = students[i].filename().string();
+      r.name = names[i];
       const fs::path out = options.out_dir / r.name;
       const std::string fingerprint = fingerprint_of(lab, students[i], program);
       if (auto earlier = reusable(out, fingerprint)) {
         r.report = std::move(*earlier);
       } else {
         try {
-          r.report = grade_submission(lab, students[i], grading);
+          if (fs::is_directory(students[i])) {
+            r.report = grade_submission(lab, students[i], grading);
+          } else {  // unpacked safely into a scratch folder of its own, graded, removed
+            TempDir unpacked("labgrade-unpacked-");
+            Unpacked u = unpack_submission(students[i], unpacked.path() / "files");
+            if (!u.problem.empty()) throw UsageError(students[i].filename().string() + ": " + u.problem);
+            r.report = grade_submission(lab, u.root, grading);
+            r.report.submission = fs::absolute(students[i]).string();
+          }
         } catch (const std::exception& e) {  // this student's problem (or ours): reported, the batch goes on
           r.problem = e.what();
           r.report.lab = lab.name;
@@ -195,7 +224,12 @@ BatchResult grade_batch(const LabSpec& lab, const fs::path& submissions, const B
         }
         r.graded_now = true;
         if (options.stop != nullptr && options.stop->load() && r.report.has_grader_error()) return;  // cut short: not a result
-        if (r.problem.empty()) store(out, r.report, fingerprint);
+        if (r.problem.empty()) {
+          store(out, r.report, fingerprint);
+        } else {  // told in the student's feedback, and tried again next run
+          fs::create_directories(out);
+          write_file_atomically(out / "feedback.txt", "labgrade could not grade this submission: " + r.problem + "\n");
+        }
       }
       std::lock_guard guard(progress_mutex);
       results[i] = std::move(r);

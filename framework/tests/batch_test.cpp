@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "archive_writer.hpp"
 #include "c_program.hpp"
 #include "labgrade/class_report.hpp"
 #include "labgrade/error.hpp"
@@ -103,6 +104,29 @@ TEST_F(Batch, ARerunGradesOnlyWhatChanged) {
   EXPECT_FALSE(again.students[1].graded_now) << "bo did not change";
   EXPECT_TRUE(again.students[2].graded_now) << "cy changed a file";
   EXPECT_EQ(again.students[2].report.score(), again.students[0].report.score());
+}
+
+TEST_F(Batch, ArchivesAreStudentsAndABadOneIsTheirFailedEntry) {
+  const std::string prog = test::read_text(m_class / "ana" / "prog.c");
+  const std::string broken = test::read_text(m_class / "ana" / "broken.c");
+  test::write_archive(m_class / "dee.zip", {{"dee-lab/", "", test::Entry::folder}, {"dee-lab/prog.c", prog},
+                                            {"dee-lab/broken.c", broken}});
+  test::write_archive(m_class / "eve.tar.gz", {{"prog.c", prog}, {"../../evil", "escaped"}}, false);
+  BatchResult batch = grade();
+  ASSERT_EQ(batch.students.size(), 5u);
+  const StudentResult& dee = batch.students[3];
+  const StudentResult& eve = batch.students[4];
+  EXPECT_EQ(dee.name, "dee");
+  EXPECT_TRUE(dee.problem.empty()) << dee.problem;
+  EXPECT_EQ(dee.report.score(), batch.students[0].report.score()) << "the folder nested in the zip was found";
+  EXPECT_EQ(eve.name, "eve");
+  EXPECT_THAT(eve.problem, HasSubstr("climbs out of the submission"));
+  EXPECT_FALSE(fs::exists(m_scratch.path() / "evil"));
+  EXPECT_FALSE(fs::exists(m_out.parent_path() / "evil"));
+  EXPECT_THAT(test::read_text(m_out / "eve" / "feedback.txt"), HasSubstr("could not grade this submission"));
+  const std::string csv = format_grades_csv(m_lab, batch.students);
+  EXPECT_THAT(csv, HasSubstr("\r\neve,,"));
+  EXPECT_THAT(format_class_html(m_lab, batch.students), HasSubstr("not graded: eve.tar.gz: refused"));
 }
 
 TEST_F(Batch, AMissingFolderIsAUsageError) {

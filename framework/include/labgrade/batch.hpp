@@ -6,8 +6,10 @@
 //   BatchResult result = grade_batch(lab, "submissions/", options);
 //   write_class_files(lab, result.students, "out");   // grades.csv, report.html
 //
-// A student is an immediate subdirectory of the submissions folder, named
-// by it. Students are graded in parallel (each check still in a world of
+// A student is an immediate subdirectory of the submissions folder, or a
+// .zip / .tar.gz / .tgz there (unpacked safely, see archive.hpp; a folder
+// nested one level deep inside is found), named by its file name; a bad
+// archive is that student's failed entry with the reason. Students are graded in parallel (each check still in a world of
 // its own). Per student, OUT/<name>/ gets results.json (cli.md's JSON),
 // feedback.txt (the text report) and .labgrade-report.json (everything,
 // with the fingerprint of the submission's bytes, the lab and labgrade's

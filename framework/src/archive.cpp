@@ -1,0 +1,168 @@
+#include "labgrade/archive.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <memory>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "labgrade/error.hpp"
+#include "labgrade/unique_fd.hpp"
+
+namespace labgrade {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// The entry's path as safe parts below the destination, or why it is not.
+std::string safe_parts(const std::string& path, std::vector<std::string>& parts) {
+  if (path.empty()) return "an entry with no name";
+  if (path[0] == '/') return fmt::format("\"{}\" is an absolute path", path);
+  for (const auto& part : fs::path(path)) {
+    const std::string p = part.string();
+    if (p == "..") return fmt::format("\"{}\" climbs out of the submission (..)", path);
+    if (p.empty() || p == "." || p == "/") continue;
+    parts.push_back(p);
+  }
+  return "";
+}
+
+// Makes the folders of `parts` below `root` (never through a link).
+std::string make_folders(const fs::path& root, const std::vector<std::string>& parts, std::size_t count, fs::path& at) {
+  at = root;
+  for (std::size_t i = 0; i < count; ++i) {
+    at /= parts[i];
+    if (::mkdir(at.c_str(), 0755) != 0 && errno != EEXIST) return fmt::format("mkdir {}: {}", at.string(), std::strerror(errno));
+    struct stat st {};
+    if (::lstat(at.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return fmt::format("\"{}\" is not a folder", at.string());
+  }
+  return "";
+}
+
+// The submission inside: a single folder at the top (students zip their
+// folder), minus the litter of archivers, is where the files are.
+fs::path submission_root(const fs::path& unpacked) {
+  std::vector<fs::path> entries;
+  for (const auto& e : fs::directory_iterator(unpacked)) {
+    const std::string name = e.path().filename().string();
+    if (name == "__MACOSX" || name[0] == '.') continue;
+    entries.push_back(e.path());
+  }
+  if (entries.size() == 1 && fs::is_directory(fs::symlink_status(entries[0]))) return entries[0];
+  return unpacked;
+}
+
+}  // namespace
+
+bool is_archive(const fs::path& file) {
+  const std::string name = file.filename().string();
+  return ends_with(name, ".zip") || ends_with(name, ".tar.gz") || ends_with(name, ".tgz");
+}
+
+std::string archive_student_name(const fs::path& file) {
+  std::string name = file.filename().string();
+  for (const char* tail : {".tar.gz", ".tgz", ".zip"}) {
+    if (ends_with(name, tail)) return name.substr(0, name.size() - std::string(tail).size());
+  }
+  return name;
+}
+
+Unpacked unpack_submission(const fs::path& archive_file, const fs::path& into, const ArchiveLimits& limits) {
+  Unpacked result;
+  fs::create_directories(into);
+  std::unique_ptr<struct archive, int (*)(struct archive*)> in(archive_read_new(), archive_read_free);
+  archive_read_support_format_zip(in.get());
+  archive_read_support_format_tar(in.get());
+  archive_read_support_filter_gzip(in.get());
+  std::error_code ec;
+  const auto compressed = std::max<std::uintmax_t>(1, fs::file_size(archive_file, ec));
+  if (archive_read_open_filename(in.get(), archive_file.c_str(), 64 * 1024) != ARCHIVE_OK) {
+    result.problem = fmt::format("{} cannot be read as an archive: {}", archive_file.filename().string(),
+                                 archive_error_string(in.get()) ? archive_error_string(in.get()) : "unknown format");
+    return result;
+  }
+  std::uint64_t files = 0, bytes = 0;
+  archive_entry* entry = nullptr;
+  std::vector<char> buffer(64 * 1024);
+  for (;;) {
+    int rc = archive_read_next_header(in.get(), &entry);
+    if (rc == ARCHIVE_EOF) break;
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
+      result.problem = fmt::format("{} is damaged: {}", archive_file.filename().string(), archive_error_string(in.get()));
+      return result;
+    }
+    const std::string path = archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "";
+    if (++files > limits.max_files) {
+      result.problem = fmt::format("the archive holds more than {} entries", limits.max_files);
+      return result;
+    }
+    std::vector<std::string> parts;
+    if (std::string why = safe_parts(path, parts); !why.empty()) {
+      result.problem = "refused: " + why;
+      return result;
+    }
+    if (archive_entry_hardlink(entry) != nullptr || archive_entry_filetype(entry) == AE_IFLNK) {
+      const char* target = archive_entry_symlink(entry) ? archive_entry_symlink(entry) : archive_entry_hardlink(entry);
+      result.problem = fmt::format("refused: \"{}\" is a link (to {}): submit the files themselves", path, target ? target : "?");
+      return result;
+    }
+    if (parts.empty()) continue;
+    const auto type = archive_entry_filetype(entry);
+    fs::path at;
+    if (type == AE_IFDIR) {
+      if (std::string why = make_folders(into, parts, parts.size(), at); !why.empty()) {
+        result.problem = why;
+        return result;
+      }
+      continue;
+    }
+    if (type != AE_IFREG) {
+      result.problem = fmt::format("refused: \"{}\" is not a regular file", path);
+      return result;
+    }
+    if (std::string why = make_folders(into, parts, parts.size() - 1, at); !why.empty()) {
+      result.problem = why;
+      return result;
+    }
+    at /= parts.back();
+    UniqueFd out{::open(at.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)};
+    if (!out) {
+      result.problem = fmt::format("refused: \"{}\" appears twice, or cannot be written ({})", path, std::strerror(errno));
+      return result;
+    }
+    for (;;) {
+      la_ssize_t n = archive_read_data(in.get(), buffer.data(), buffer.size());
+      if (n == 0) break;
+      if (n < 0) {
+        result.problem = fmt::format("{} is damaged at \"{}\": {}", archive_file.filename().string(), path,
+                                     archive_error_string(in.get()));
+        return result;
+      }
+      bytes += static_cast<std::uint64_t>(n);
+      if (bytes > limits.max_bytes) {
+        result.problem = fmt::format("the archive unpacks to more than {} MiB", limits.max_bytes >> 20);
+        return result;
+      }
+      if (static_cast<double>(bytes) / static_cast<double>(compressed) > limits.max_ratio && bytes > (1u << 20)) {
+        result.problem = fmt::format("the archive unpacks to over {:g} times its size (a zip bomb?)", limits.max_ratio);
+        return result;
+      }
+      if (::write(out.get(), buffer.data(), static_cast<std::size_t>(n)) != n)
+        throw SyscallError("write", at.string(), errno);
+    }
+  }
+  result.root = submission_root(into);
+  return result;
+}
+
+}  // namespace labgrade

@@ -1,0 +1,116 @@
+// Students' archives, unpacked safely: nothing is ever written outside the
+// folder given, whatever the archive holds, and a bad archive says why.
+#include "labgrade/archive.hpp"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "archive_writer.hpp"
+#include "labgrade/temp_dir.hpp"
+#include "test_support.hpp"
+
+namespace labgrade {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+class Archives : public ::testing::Test {
+ protected:
+  TempDir m_scratch{"labgrade-test-"};
+  fs::path m_archive = m_scratch.path() / "ana.zip";
+  fs::path m_into = m_scratch.path() / "out" / "ana";
+  // Everything in the scratch folder but the archive and the destination.
+  std::vector<std::string> outside() {
+    std::vector<std::string> found;
+    for (const auto& e : fs::recursive_directory_iterator(m_scratch.path())) {
+      const std::string p = e.path().string();
+      if (p == m_archive.string() || p.rfind((m_scratch.path() / "out").string(), 0) == 0) continue;
+      found.push_back(p);
+    }
+    return found;
+  }
+};
+
+TEST_F(Archives, NamesAndKinds) {
+  EXPECT_TRUE(is_archive("a/ana.zip"));
+  EXPECT_TRUE(is_archive("bo.tar.gz"));
+  EXPECT_TRUE(is_archive("cy.tgz"));
+  EXPECT_FALSE(is_archive("notes.txt"));
+  EXPECT_EQ(archive_student_name("subs/ana.zip"), "ana");
+  EXPECT_EQ(archive_student_name("bo.tar.gz"), "bo");
+  EXPECT_EQ(archive_student_name("cy.tgz"), "cy");
+}
+
+TEST_F(Archives, AFolderNestedOneDeepIsTheSubmission) {
+  test::write_archive(m_archive, {{"ana-lab3/", "", test::Entry::folder}, {"ana-lab3/prog.c", "int main(void) { return 0; }\n"},
+                            {"__MACOSX/._prog.c", "litter"}});
+  Unpacked u = unpack_submission(m_archive, m_into);
+  ASSERT_EQ(u.problem, "");
+  EXPECT_EQ(u.root, m_into / "ana-lab3");
+  EXPECT_EQ(test::read_text(u.root / "prog.c"), "int main(void) { return 0; }\n");
+}
+
+TEST_F(Archives, ATarGzAtTheTopIsTheSubmission) {
+  const fs::path tgz = m_scratch.path() / "bo.tar.gz";
+  test::write_archive(tgz, {{"prog.c", "x"}, {"helper.h", "y"}}, false);
+  Unpacked u = unpack_submission(tgz, m_into);
+  ASSERT_EQ(u.problem, "");
+  EXPECT_EQ(u.root, m_into);
+  EXPECT_TRUE(fs::exists(m_into / "helper.h"));
+}
+
+TEST_F(Archives, ClimbingOutIsRefusedAndWritesNothingOutside) {
+  test::write_archive(m_archive, {{"prog.c", "fine"}, {"../evil", "escaped"}});
+  Unpacked u = unpack_submission(m_archive, m_into);
+  EXPECT_THAT(u.problem, HasSubstr("\"../evil\" climbs out of the submission"));
+  EXPECT_THAT(outside(), ::testing::IsEmpty());
+}
+
+TEST_F(Archives, AnAbsolutePathIsRefused) {
+  test::write_archive(m_archive, {{"/tmp/labgrade-absolute-evil", "escaped"}});
+  Unpacked u = unpack_submission(m_archive, m_into);
+  EXPECT_THAT(u.problem, HasSubstr("is an absolute path"));
+  EXPECT_FALSE(fs::exists("/tmp/labgrade-absolute-evil"));
+}
+
+TEST_F(Archives, ASymlinkToEtcIsRefused) {
+  test::write_archive(m_archive, {{"etc", "", test::Entry::symlink, "/etc"}, {"etc/passwd-copy", "through the link"}});
+  Unpacked u = unpack_submission(m_archive, m_into);
+  EXPECT_THAT(u.problem, HasSubstr("\"etc\" is a link (to /etc)"));
+  EXPECT_FALSE(fs::exists("/etc/passwd-copy"));
+}
+
+TEST_F(Archives, AHardLinkIsRefused) {
+  test::write_archive(m_archive, {{"prog.c", "x"}, {"shadow", "", test::Entry::hardlink, "/etc/shadow"}}, false);
+  Unpacked u = unpack_submission(m_archive, m_into);
+  EXPECT_THAT(u.problem, HasSubstr("is a link"));
+}
+
+TEST_F(Archives, AZipBombIsStopped) {
+  test::write_archive(m_archive, {{"zeros", std::string(24u << 20, '\0')}});
+  ASSERT_LT(fs::file_size(m_archive), 200u * 1024) << "the bomb should compress well";
+  Unpacked u = unpack_submission(m_archive, m_into);
+  EXPECT_THAT(u.problem, HasSubstr("times its size (a zip bomb?)"));
+}
+
+TEST_F(Archives, TooManyFilesAreRefused) {
+  std::vector<test::Entry> many;
+  for (int i = 0; i < 30; ++i) many.push_back({"f" + std::to_string(i), "x"});
+  test::write_archive(m_archive, many);
+  Unpacked u = unpack_submission(m_archive, m_into, ArchiveLimits{.max_files = 20});
+  EXPECT_THAT(u.problem, HasSubstr("more than 20 entries"));
+}
+
+TEST_F(Archives, ABrokenArchiveSaysSo) {
+  test::write_text(m_archive, "PK\x03\x04 this is not really a zip");
+  Unpacked u = unpack_submission(m_archive, m_into);
+  EXPECT_THAT(u.problem, ::testing::AnyOf(HasSubstr("damaged"), HasSubstr("cannot be read")));
+}
+
+}  // namespace
+}  // namespace labgrade
