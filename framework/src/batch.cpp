@@ -61,28 +61,29 @@ struct Fingerprint {
   std::string hex() const { return fmt::format("{:016x}", value); }
 };
 
-// labgrade itself: its version and its bytes (the graders are compiled into it).
-std::string program_fingerprint(const std::string& version) {
+// What decides every student's grade alike: labgrade itself (its version and
+// its bytes: the graders are compiled into it) and the lab (lab.toml,
+// include/, ... and the reference). Computed once a batch.
+std::string grader_fingerprint(const LabSpec& lab, const std::string& version) {
   Fingerprint f;
   f.add("labgrade " + version);
   f.add_file("/proc/self/exe");
+  f.add_tree(lab.dir());
+  f.add_tree(lab.reference_dir);
   return f.hex();
 }
 
-std::string fingerprint_of(const LabSpec& lab, const fs::path& submission, const std::string& program) {
+// The grader's, and the submission's bytes (an archive's own, or a folder's files).
+std::string fingerprint_of(const fs::path& submission, const std::string& grader) {
   Fingerprint f;
-  f.add(program);
-  if (!fs::is_directory(submission)) {  // an archive: its bytes
-    f.add_tree(lab.dir());
-    f.add_tree(lab.reference_dir);
+  f.add(grader);
+  if (fs::is_directory(submission)) {
+    f.add("folder");
+    f.add_tree(submission);
+  } else {
     f.add("archive");
     f.add_file(submission);
-    return f.hex();
   }
-  f.add_tree(lab.dir());        // lab.toml, include/, and what else the lab holds
-  f.add_tree(lab.reference_dir);
-  f.add("submission");
-  f.add_tree(submission);
   return f.hex();
 }
 
@@ -184,7 +185,7 @@ BatchResult grade_batch(const LabSpec& lab, const fs::path& submissions, const B
   if (grading.cache_dir.empty()) grading.cache_dir = default_cache_dir();
   detect_isolation();
   build_reference(lab, grading.cache_dir, jobs);
-  const std::string program = program_fingerprint(options.version);
+  const std::string grader = grader_fingerprint(lab, options.version);
   fs::create_directories(options.out_dir);
 
   std::vector<std::optional<StudentResult>> results(students.size());
@@ -202,7 +203,7 @@ BatchResult grade_batch(const LabSpec& lab, const fs::path& submissions, const B
       StudentResult r;
       r.name = names[i];
       const fs::path out = options.out_dir / r.name;
-      const std::string fingerprint = fingerprint_of(lab, students[i], program);
+      const std::string fingerprint = fingerprint_of(students[i], grader);
       if (auto earlier = reusable(out, fingerprint)) {
         r.report = std::move(*earlier);
       } else {

@@ -15,6 +15,7 @@
 //   replace = 
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -46,5 +47,9 @@ struct SelftestResult {
 SelftestResult selftest_lab(const LabSpec& lab, const GradeOptions& options);
 
 std::string format_selftest(const SelftestResult& result);
+
+/// The lab's known submissions as folders under `into`: `reference/` and one
+/// per mutant (its name); returns their names. For benchmarks and demos.
+std::vector<std::string> write_known_submissions(const LabSpec& lab, const std::filesystem::path& into);
 
 }  // namespace labgrade

@@ -1,0 +1,91 @@
+// The instructor's batch at class size: N students made from a lab's
+// reference and mutants (some zipped, some tarred, a few broken archives),
+// graded by `labgrade grade` with --jobs 1 and --jobs 2 in the same run, then
+// again with nothing changed. Prints seconds and the speed-up.
+//   build/bench/batch_bench [LAB] [N]      (default posix-shm, 200)
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "../framework/tests/archive_writer.hpp"
+#include "labgrade/lab_spec.hpp"
+#include "labgrade/selftest.hpp"
+#include "labgrade/temp_dir.hpp"
+
+namespace fs = std::filesystem;
+using namespace labgrade;
+
+namespace {
+
+// The files of a folder as archive entries.
+std::vector<test::Entry> entries_of(const fs::path& dir, const std::string& prefix) {
+  std::vector<test::Entry> entries;
+  if (!prefix.empty()) entries.push_back({prefix + "/", "", test::Entry::folder});
+  for (const auto& e : fs::directory_iterator(dir)) {
+    std::ifstream in(e.path(), std::ios::binary);
+    std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    entries.push_back({(prefix.empty() ? "" : prefix + "/") + e.path().filename().string(), data});
+  }
+  return entries;
+}
+
+double timed(const std::string& command) {
+  auto start = std::chrono::steady_clock::now();
+  int status = std::system(command.c_str());
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    fmt::print(stderr, "batch_bench: `{}` failed ({})\n", command, status);
+    std::exit(1);
+  }
+  return seconds;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string lab_name = argc > 1 ? argv[1] : "posix-shm";
+  const int n = argc > 2 ? std::atoi(argv[2]) : 200;
+  const fs::path source = LABGRADE_SOURCE_DIR;
+  const fs::path labgrade = fs::path(LABGRADE_BINARY_DIR) / "labgrade";
+  LabSpec lab = load_lab_spec(source / "labs" / lab_name / "lab.toml");
+  TempDir scratch("labgrade-batch-bench-");
+  const fs::path known = scratch.path() / "known", subs = scratch.path() / "submissions";
+  const auto kinds = write_known_submissions(lab, known);
+  fs::create_directories(subs);
+  int zipped = 0, tarred = 0, broken = 0;
+  for (int i = 0; i < n; ++i) {
+    const std::string kind = kinds[static_cast<std::size_t>(i) % kinds.size()];
+    const std::string name = fmt::format("student{:03}", i);
+    if (i % 67 == 66) {  // a broken archive
+      std::ofstream(subs / (name + ".zip")) << "PK\x03\x04 not really a zip";
+      ++broken;
+    } else if (i % 5 == 1) {
+      test::write_archive(subs / (name + ".zip"), entries_of(known / kind, name + "-" + lab_name));
+      ++zipped;
+    } else if (i % 5 == 3) {
+      test::write_archive(subs / (name + ".tar.gz"), entries_of(known / kind, ""), false);
+      ++tarred;
+    } else {
+      fs::copy(known / kind, subs / name, fs::copy_options::recursive);
+    }
+  }
+  const std::string common = fmt::format("LABGRADE_CACHE_DIR={} {} grade --lab {} ", (scratch.path() / "cache").string(),
+                                         labgrade.string(), lab_name);
+  const std::string quiet = " >/dev/null 2>&1";
+  timed(common + fmt::format("--jobs 1 --out {} {}", (scratch.path() / "warm").string(), (known).string()) + quiet);
+  const double one = timed(common + fmt::format("--jobs 1 --out {} {}", (scratch.path() / "out1").string(), subs.string()) + quiet);
+  const double two = timed(common + fmt::format("--jobs 2 --out {} {}", (scratch.path() / "out2").string(), subs.string()) + quiet);
+  const double again = timed(common + fmt::format("--jobs 2 --out {} {}", (scratch.path() / "out2").string(), subs.string()) + quiet);
+  fmt::print("{} students of {} ({} folders, {} zipped, {} tar.gz, {} broken archives; {} kinds: reference + mutants)\n",
+             n, lab_name, n - zipped - tarred - broken, zipped, tarred, broken, kinds.size());
+  fmt::print("grade --jobs 1:                 {:.2f} s\n", one);
+  fmt::print("grade --jobs 2:                 {:.2f} s  (speed-up {:.2f}x, target >= 1.8)\n", two, one / two);
+  fmt::print("rerun, nothing changed:         {:.2f} s  (target < 2 s)\n", again);
+  return 0;
+}
