@@ -11,6 +11,7 @@ packages=(
   libarchive-dev                                 # students' .zip and .tar.gz submissions (labgrade grade)
   procps                                         # ps/pgrep, used by tests to prove nothing is left
   libxml2-utils                                  # xmllint: the JUnit output is validated against its schema
+  chromium                                       # the class report is opened in a headless browser by a test
 )
 
 missing=()

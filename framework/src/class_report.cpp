@@ -89,17 +89,17 @@ std::string format_class_html(const LabSpec& lab, const std::vector<StudentResul
   }
   const int tallest = std::max(1, *std::max_element(bins.begin(), bins.end()));
   std::string chart = fmt::format(
-      "<svg class=\"chart\" role=\"img\" aria-label=\"score distribution\" viewBox=\"0 0 {} 190\" width=\"100%\">\n",
+      "<svg class=\"chart\" role=\"img\" aria-label=\"score distribution\" viewBox=\"0 0 {} 200\" width=\"100%\">\n",
       k_bins * 60 + 40);
   for (int b = 0; b < k_bins; ++b) {
     const double height = 140.0 * bins[b] / tallest;
     const int x = 40 + b * 60;
     chart += fmt::format("  <rect class=\"bar\" x=\"{}\" y=\"{:.1f}\" width=\"48\" height=\"{:.1f}\"><title>{} students</title></rect>\n",
-                         x, 150 - height, height, bins[b]);
-    chart += fmt::format("  <text x=\"{}\" y=\"{:.1f}\" class=\"count\">{}</text>\n", x + 24, 145 - height, bins[b]);
-    chart += fmt::format("  <text x=\"{}\" y=\"170\" class=\"axis\">{}–{}%</text>\n", x + 24, b * 10, b == k_bins - 1 ? 100 : b * 10 + 9);
+                         x, 170 - height, height, bins[b]);
+    chart += fmt::format("  <text x=\"{}\" y=\"{:.1f}\" class=\"count\">{}</text>\n", x + 24, 164 - height, bins[b]);
+    chart += fmt::format("  <text x=\"{}\" y=\"190\" class=\"axis\">{}–{}%</text>\n", x + 24, b * 10, b == k_bins - 1 ? 100 : b * 10 + 9);
   }
-  chart += "  <line x1=\"36\" y1=\"150\" x2=\"" + std::to_string(k_bins * 60 + 40) + "\" y2=\"150\" class=\"base\"/>\n</svg>\n";
+  chart += "  <line x1=\"36\" y1=\"170\" x2=\"" + std::to_string(k_bins * 60 + 40) + "\" y2=\"170\" class=\"base\"/>\n</svg>\n";
 
   // Each check's failure rate, in lab.toml's order.
   std::string rates;
@@ -114,7 +114,7 @@ std::string format_class_html(const LabSpec& lab, const std::vector<StudentResul
     }
     const double rate = seen > 0 ? 100.0 * failed / seen : 0;
     rates += fmt::format(
-        "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{} of {}</td><td><div class=\"rate\"><div style=\"width:{:.1f}%\"></div></div> {:.0f}%</td><td class=\"num\">{}</td></tr>\n",
+        "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{} of {}</td><td class=\"rate-cell\"><div class=\"rate\"><div style=\"width:{:.1f}%\"></div></div> {:.0f}%</td><td class=\"num\">{}</td></tr>\n",
         html(check.title), check.points == 0 ? "advisory" : points(check.points), failed, seen, rate, rate, errors);
   }
 
@@ -149,7 +149,8 @@ body {{ font-family: sans-serif; margin: 2em auto; max-width: 60em; color: #222;
 h1 {{ font-size: 1.5em; }} h2 {{ font-size: 1.2em; margin-top: 2em; }}
 table {{ border-collapse: collapse; width: 100%; }}
 th, td {{ text-align: left; padding: 0.3em 0.6em; border-bottom: 1px solid #ddd; }}
-td.num {{ text-align: right; white-space: nowrap; }}
+td.num {{ text-align: right; white-space: nowrap; }} td.rate-cell {{ white-space: nowrap; }}
+.chart {{ max-width: 44em; display: block; }}
 .chart .bar {{ fill: #4a7bd0; }} .chart .base {{ stroke: #444; }}
 .chart text {{ font-size: 12px; text-anchor: middle; fill: #333; }}
 .rate {{ display: inline-block; width: 10em; height: 0.8em; background: #eee; vertical-align: middle; }}
