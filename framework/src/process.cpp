@@ -79,35 +79,37 @@ const char* step_name(int step) {
   ::_exit(127);
 }
 
-// Hands a descriptor over a unix socket (SCM_RIGHTS): async-signal-safe.
-bool send_fd(int socket, int fd) {
+// One byte carrying one descriptor (SCM_RIGHTS), on the stack: no allocation.
+struct FdMessage {
   char byte = 'f';
   iovec data{&byte, 1};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr message{};
-  message.msg_iov = &data;
-  message.msg_iovlen = 1;
-  message.msg_control = control;
-  message.msg_controllen = sizeof control;
-  cmsghdr* header = CMSG_FIRSTHDR(&message);
+  msghdr header{};
+  FdMessage() {
+    header.msg_iov = &data;
+    header.msg_iovlen = 1;
+    header.msg_control = control;
+    header.msg_controllen = sizeof control;
+  }
+  FdMessage(const FdMessage&) = delete;
+  FdMessage& operator=(const FdMessage&) = delete;
+};
+
+// Hands a descriptor over a unix socket: async-signal-safe.
+bool send_fd(int socket, int fd) {
+  FdMessage m;
+  cmsghdr* header = CMSG_FIRSTHDR(&m.header);
   header->cmsg_level = SOL_SOCKET;
   header->cmsg_type = SCM_RIGHTS;
   header->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(header), &fd, sizeof fd);
-  return ::sendmsg(socket, &message, MSG_NOSIGNAL) == 1;
+  return ::sendmsg(socket, &m.header, MSG_NOSIGNAL) == 1;
 }
 
 UniqueFd receive_fd(int socket) {
-  char byte = 0;
-  iovec data{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr message{};
-  message.msg_iov = &data;
-  message.msg_iovlen = 1;
-  message.msg_control = control;
-  message.msg_controllen = sizeof control;
-  if (::recvmsg(socket, &message, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1) return UniqueFd{};
-  cmsghdr* header = CMSG_FIRSTHDR(&message);
+  FdMessage m;
+  if (::recvmsg(socket, &m.header, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1) return UniqueFd{};
+  cmsghdr* header = CMSG_FIRSTHDR(&m.header);
   if (header == nullptr || header->cmsg_type != SCM_RIGHTS) return UniqueFd{};
   int fd = -1;
   std::memcpy(&fd, CMSG_DATA(header), sizeof fd);
