@@ -135,6 +135,16 @@ void store(const fs::path& student_out, const Report& report, const std::string&
                             .dump(1, ' ', false, json::error_handler_t::replace));
 }
 
+// The temporary files of write_file_atomically (".NAME.PID.tmp") in OUT and its students' folders.
+void remove_temporaries(const fs::path& out_dir) {
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(out_dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it.depth() > 1) continue;
+    const std::string name = it->path().filename().string();
+    if (name.size() > 5 && name[0] == '.' && name.ends_with(".tmp") && it->is_regular_file()) fs::remove(it->path(), ec);
+  }
+}
+
 }  // namespace
 
 void write_file_atomically(const fs::path& file, const std::string& text) {
@@ -187,6 +197,7 @@ BatchResult grade_batch(const LabSpec& lab, const fs::path& submissions, const B
   build_reference(lab, grading.cache_dir, jobs);
   const std::string grader = grader_fingerprint(lab, options.version);
   fs::create_directories(options.out_dir);
+  remove_temporaries(options.out_dir);  // of a run killed half-way: never trusted, never left
 
   std::vector<std::optional<StudentResult>> results(students.size());
   std::atomic<std::size_t> next{0};
