@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <condition_variable>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -202,45 +203,138 @@ std::string describe(const CgroupSupport& support) {
   return "none";
 }
 
+namespace {
+
+// Groups are reused, world after world, within a process: making and removing
+// a memory group (its charges reparented) costs more than emptying it. A
+// group goes back to the pool empty; the pool removes its groups at exit
+// (those of a killed process are removed by the next run's start-up).
+struct Group {
+  CgroupVersion version;
+  std::vector<fs::path> dirs;  // v1: memory, pids; v2: one
+  std::vector<UniqueFd> procs;
+  std::string limits_written;  // what its limit files hold now
+};
+
+class Pool {
+ public:
+  ~Pool() {
+    for (auto& g : m_free) {
+      g.procs.clear();
+      for (const auto& dir : g.dirs) remove_group(dir);
+    }
+  }
+  std::optional<Group> take(CgroupVersion version) {
+    std::lock_guard guard(m_mutex);
+    for (auto it = m_free.begin(); it != m_free.end(); ++it) {
+      if (it->version != version) continue;
+      Group g = std::move(*it);
+      m_free.erase(it);
+      return g;
+    }
+    return std::nullopt;
+  }
+  void give(Group g) {
+    std::lock_guard guard(m_mutex);
+    m_free.push_back(std::move(g));
+  }
+
+ private:
+  std::mutex m_mutex;
+  std::vector<Group> m_free;
+};
+
+Pool& pool() {
+  static Pool p;
+  return p;
+}
+
+Group make_group(const CgroupSupport& support) {
+  static std::atomic<unsigned> next{0};
+  const std::string name = fmt::format("labgrade-{}-{}", ::getpid(), next++);
+  Group g{support.version, {}, {}, ""};
+  try {
+    const std::vector<fs::path> parents = support.version == CgroupVersion::v1
+                                              ? std::vector<fs::path>{support.memory_parent, support.pids_parent}
+                                              : std::vector<fs::path>{support.memory_parent};
+    for (const fs::path& parent : parents) {
+      fs::path dir = parent / name;
+      if (::mkdir(dir.c_str(), 0755) != 0) throw SyscallError("mkdir", fmt::format("\"{}\"", dir.string()), errno);
+      g.dirs.push_back(dir);
+    }
+    for (const fs::path& dir : g.dirs) {
+      UniqueFd fd{::open((dir / "cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC)};
+      if (!fd) throw SyscallError("open", fmt::format("\"{}\", O_WRONLY", (dir / "cgroup.procs").string()), errno);
+      g.procs.push_back(std::move(fd));
+    }
+  } catch (...) {
+    for (const fs::path& dir : g.dirs) ::rmdir(dir.c_str());
+    throw;
+  }
+  return g;
+}
+
+void write_limits(Group& g, const CgroupLimits& limits) {
+  const std::string wanted = fmt::format("{}/{}", limits.memory_mb, limits.processes);
+  if (g.limits_written == wanted) return;
+  const std::string bytes = std::to_string(limits.memory_mb * 1024 * 1024);
+  if (g.version == CgroupVersion::v1) {
+    // memsw (memory + swap) must stay >= memory: raise it first, lower it last.
+    const fs::path memsw = g.dirs[0] / "memory.memsw.limit_in_bytes";
+    const bool has_memsw = fs::exists(memsw);
+    if (has_memsw) try { write_text(memsw, "-1"); } catch (const SyscallError&) {}
+    write_text(g.dirs[0] / "memory.limit_in_bytes", bytes);
+    if (has_memsw) try { write_text(memsw, bytes); } catch (const SyscallError&) {}  // no swap either, where accounted
+    write_text(g.dirs[1] / "pids.max", std::to_string(limits.processes));
+  } else {
+    write_text(g.dirs[0] / "memory.max", bytes);
+    if (fs::exists(g.dirs[0] / "memory.swap.max")) write_text(g.dirs[0] / "memory.swap.max", "0");
+    write_text(g.dirs[0] / "pids.max", std::to_string(limits.processes));
+  }
+  g.limits_written = wanted;
+}
+
+long oom_kills(CgroupVersion version, const fs::path& memory_dir) {
+  return version == CgroupVersion::v1 ? counter(memory_dir / "memory.oom_control", "oom_kill")
+                                      : counter(memory_dir / "memory.events", "oom_kill");
+}
+
+}  // namespace
+
 WorldCgroup::WorldCgroup(const CgroupSupport& support, const CgroupLimits& limits)
     : m_version(support.version), m_limits(limits) {
   if (m_version == CgroupVersion::none) throw GraderError("WorldCgroup without cgroup support: " + support.reason);
-  static std::atomic<unsigned> next{0};
-  const std::string name = fmt::format("labgrade-{}-{}", ::getpid(), next++);
-  const long bytes = limits.memory_mb * 1024 * 1024;
+  auto reused = pool().take(m_version);
+  Group g = reused ? std::move(*reused) : make_group(support);
   try {
-    if (m_version == CgroupVersion::v1) {
-      for (const fs::path& parent : {support.memory_parent, support.pids_parent}) {
-        fs::path dir = parent / name;
-        if (::mkdir(dir.c_str(), 0755) != 0) throw SyscallError("mkdir", fmt::format("\"{}\"", dir.string()), errno);
-        m_dirs.push_back(dir);
-      }
-      write_text(m_dirs[0] / "memory.limit_in_bytes", std::to_string(bytes));
-      // No swap either, where swap is accounted (it is not everywhere).
-      if (fs::exists(m_dirs[0] / "memory.memsw.limit_in_bytes")) {
-        try { write_text(m_dirs[0] / "memory.memsw.limit_in_bytes", std::to_string(bytes)); } catch (const SyscallError&) {}
-      }
-      write_text(m_dirs[1] / "pids.max", std::to_string(limits.processes));
-    } else {
-      fs::path dir = support.memory_parent / name;
-      if (::mkdir(dir.c_str(), 0755) != 0) throw SyscallError("mkdir", fmt::format("\"{}\"", dir.string()), errno);
-      m_dirs.push_back(dir);
-      write_text(dir / "memory.max", std::to_string(bytes));
-      if (fs::exists(dir / "memory.swap.max")) write_text(dir / "memory.swap.max", "0");
-      write_text(dir / "pids.max", std::to_string(limits.processes));
-    }
-    for (const fs::path& dir : m_dirs) {
-      UniqueFd fd{::open((dir / "cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC)};
-      if (!fd) throw SyscallError("open", fmt::format("\"{}\", O_WRONLY", (dir / "cgroup.procs").string()), errno);
-      m_procs.push_back(std::move(fd));
-    }
+    write_limits(g, limits);
   } catch (...) {
-    for (const fs::path& dir : m_dirs) ::rmdir(dir.c_str());
+    g.procs.clear();
+    for (const fs::path& dir : g.dirs) remove_group(dir);
     throw;
   }
+  m_dirs = g.dirs;
+  m_procs = std::move(g.procs);
+  m_limits_written = g.limits_written;
+  // The counters go on from the group's earlier worlds: this world's are the increase.
+  m_oom_kills_before = oom_kills(m_version, m_dirs.front());
+  m_pids_max_before = counter(m_dirs.back() / "pids.events", "max");
 }
 
 WorldCgroup::~WorldCgroup() {
+  kill_all();
+  bool empty = true;
+  for (const fs::path& dir : m_dirs) {
+    try {
+      empty = empty && procs_of(dir).empty();
+    } catch (const std::exception&) {
+      empty = false;
+    }
+  }
+  if (empty) {
+    pool().give(Group{m_version, m_dirs, std::move(m_procs), m_limits_written});
+    return;
+  }
   m_procs.clear();
   for (const fs::path& dir : m_dirs) remove_group(dir);
 }
@@ -254,11 +348,9 @@ std::vector<int> WorldCgroup::join_fds() const {
 std::optional<std::string> WorldCgroup::limit_hit() const {
   std::vector<std::string> hits;
   try {
-    const fs::path& memory = m_dirs.front();
-    const long oom_kills = m_version == CgroupVersion::v1 ? counter(memory / "memory.oom_control", "oom_kill")
-                                                           : counter(memory / "memory.events", "oom_kill");
-    if (oom_kills > 0) hits.push_back(fmt::format("memory limit of {} MiB exceeded in a check's world", m_limits.memory_mb));
-    if (counter(m_dirs.back() / "pids.events", "max") > 0)
+    if (oom_kills(m_version, m_dirs.front()) > m_oom_kills_before)
+      hits.push_back(fmt::format("memory limit of {} MiB exceeded in a check's world", m_limits.memory_mb));
+    if (counter(m_dirs.back() / "pids.events", "max") > m_pids_max_before)
       hits.push_back(fmt::format("too many processes (a check's world may have {} at once)", m_limits.processes));
   } catch (const std::exception&) {
   }
@@ -270,6 +362,39 @@ std::optional<std::string> WorldCgroup::limit_hit() const {
 
 void WorldCgroup::kill_all() noexcept {
   for (const fs::path& dir : m_dirs) empty_group(dir);
+}
+
+struct CgroupMovesKeptWarm::State {
+  std::mutex mutex;
+  std::condition_variable stop;
+  bool stopping = false;
+  std::thread thread;
+};
+
+CgroupMovesKeptWarm::CgroupMovesKeptWarm(const CgroupSupport& support) {
+  if (support.version == CgroupVersion::none) return;
+  UniqueFd fd{::open((support.pids_parent / "cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC)};
+  if (!fd) return;  // not ours to write: the moves stay as they are
+  m_state = std::make_unique<State>();
+  m_state->thread = std::thread([state = m_state.get(), fd = std::move(fd)] {
+    const std::string self = std::to_string(::getpid());
+    std::unique_lock lock(state->mutex);
+    while (!state->stopping) {
+      ssize_t ignored = ::write(fd.get(), self.data(), self.size());  // to where we are: no change
+      (void)ignored;
+      state->stop.wait_for(lock, std::chrono::milliseconds(4));
+    }
+  });
+}
+
+CgroupMovesKeptWarm::~CgroupMovesKeptWarm() {
+  if (!m_state) return;
+  {
+    std::lock_guard guard(m_state->mutex);
+    m_state->stopping = true;
+  }
+  m_state->stop.notify_all();
+  m_state->thread.join();
 }
 
 void remove_stale_cgroups(const CgroupSupport& support) noexcept {

@@ -195,6 +195,7 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
   };
   const int jobs = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const Isolation isolation = detect_isolation();
+  CgroupMovesKeptWarm warm(cgroup_support());  // the worlds' programs join cgroups without waiting
 
   const fs::path cache_dir = options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
   TempDir scratch("labgrade-");

@@ -59,7 +59,9 @@ TEST(Cgroup, AForkBombIsHeldToTheProcessLimitAndNamed) {
     ASSERT_TRUE(world.cgroup());
     EXPECT_EQ(world.cgroup()->limit_hit(), "too many processes (a check's world may have 20 at once)");
   }
-  EXPECT_TRUE(our_groups().empty()) << "the world's cgroup is removed with it";
+  for (const auto& group : our_groups()) {  // back in the pool, empty (removed when this process exits)
+    EXPECT_EQ(test::read_text(group / "cgroup.procs"), "") << group << " still holds processes";
+  }
 }
 
 TEST(Cgroup, AMemoryHogIsKilledAtTheWorldsLimitAndNamed) {
@@ -85,6 +87,18 @@ TEST(Cgroup, AWorldWithinItsLimitsHitsNone) {
   EXPECT_TRUE(p->wait().exited_with(0));
   ASSERT_TRUE(world.cgroup());
   EXPECT_EQ(world.cgroup()->limit_hit(), std::nullopt);
+}
+
+TEST(Cgroup, AReusedGroupDoesNotCarryTheLastWorldsLimitHits) {
+  if (!have_cgroups()) GTEST_SKIP() << describe(cgroup_support());
+  {
+    World bomb(WorldOptions{.world_limits = CgroupLimits{.memory_mb = 256, .processes = 4}});
+    bomb.spawn({.argv = {"/bin/sh", "-c", "for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; wait"}, .time_limit = 1.0})->wait();
+    ASSERT_TRUE(bomb.cgroup()->limit_hit().has_value());
+  }
+  World next(WorldOptions{.world_limits = CgroupLimits{.memory_mb = 256, .processes = 4}});
+  EXPECT_TRUE(next.spawn({.argv = {"/bin/true"}})->wait().exited_with(0));
+  EXPECT_EQ(next.cgroup()->limit_hit(), std::nullopt) << "the group was reused: only this world's hits count";
 }
 
 TEST(Cgroup, GroupsOfAKilledRunAreRemovedAtStartUp) {

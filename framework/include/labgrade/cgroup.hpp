@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,7 +51,9 @@ class WorldCgroup {
  public:
   /// Makes the group with these limits; throws SyscallError naming the file.
   WorldCgroup(const CgroupSupport& support, const CgroupLimits& limits);
-  /// Kills what is still in the group and removes it: never throws.
+  /// Kills what is still in the group; an empty group goes back to a pool of
+  /// the process (reused by the next world: cheaper than a new one), removed
+  /// at exit. Never throws.
   ~WorldCgroup();
   WorldCgroup(const WorldCgroup&) = delete;
   WorldCgroup& operator=(const WorldCgroup&) = delete;
@@ -68,6 +71,25 @@ class WorldCgroup {
   CgroupLimits m_limits;
   std::vector<std::filesystem::path> m_dirs;  // v1: memory, pids; v2: one
   std::vector<UniqueFd> m_procs;
+  std::string m_limits_written;
+  long m_oom_kills_before = 0, m_pids_max_before = 0;  // a reused group's counters go on
+};
+
+/// While it lives, keeps the kernel's cgroup moves fast: moving a process
+/// into a group takes a lock that, after an idle spell, first waits for an
+/// RCU grace period (6-15 ms here, paid by a world's first program); a
+/// thread moves this process where it already is every few milliseconds
+/// (a no-op, 50 us when warm). Nothing without cgroups.
+class CgroupMovesKeptWarm {
+ public:
+  explicit CgroupMovesKeptWarm(const CgroupSupport& support);
+  ~CgroupMovesKeptWarm();
+  CgroupMovesKeptWarm(const CgroupMovesKeptWarm&) = delete;
+  CgroupMovesKeptWarm& operator=(const CgroupMovesKeptWarm&) = delete;
+
+ private:
+  struct State;
+  std::unique_ptr<State> m_state;
 };
 
 /// Removes groups of labgrade processes that no longer run (killed before
