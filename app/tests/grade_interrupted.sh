@@ -14,6 +14,9 @@ for i in 1 2 3 4 5 6 7 8; do
   if ((i % 2)); then cp -r "$slides" "$work/class-s$i"; else cp -r "$buggy" "$work/class-b$i"; fi
 done
 mkdir -p "$work/class" && mv "$work"/class-* "$work/class/"
+# A SIGKILLed labgrade cannot remove its scratch folders: keep them in $work.
+export TMPDIR=$work/tmp
+mkdir -p "$TMPDIR"
 fail() { echo "FAIL: $*"; exit 1; }
 graded() { ls "$1"/*/.labgrade-report.json 2>/dev/null | wc -l; }
 wait_for_students() {  # OUT N: until N students are stored (at most 60 s)
