@@ -45,13 +45,11 @@ void write_output(const std::string& text, const std::string& output_file) {
     std::cout << text << std::flush;
     return;
   }
-  fs::path tmp = output_file + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    if (!out) throw UsageError(fmt::format("{}: cannot write the output file", output_file));
-    out << text;
+  try {
+    write_file_atomically(output_file, text);
+  } catch (const SyscallError& e) {
+    throw UsageError(fmt::format("{}: cannot write the output file ({})", output_file, e.what()));
   }
-  fs::rename(tmp, output_file);
 }
 
 int cmd_list(const fs::path& labs_dir) {

@@ -16,6 +16,7 @@
 
 #include "labgrade/archive.hpp"
 #include "labgrade/builder.hpp"
+#include "labgrade/content_hash.hpp"
 #include "labgrade/error.hpp"
 #include "labgrade/reporters.hpp"
 #include "labgrade/temp_dir.hpp"
@@ -28,44 +29,11 @@ using json = nlohmann::json;
 
 namespace {
 
-// FNV-1a over everything that decides a student's grade.
-struct Fingerprint {
-  std::uint64_t value = 1469598103934665603ULL;
-  void add(std::string_view bytes) {
-    for (unsigned char c : bytes) {
-      value ^= c;
-      value *= 1099511628211ULL;
-    }
-    value ^= 0xff;  // a separator: "ab","c" differs from "a","bc"
-    value *= 1099511628211ULL;
-  }
-  void add_file(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    add(bytes.str());
-  }
-  // Every regular file below `dir`, by relative path, in order.
-  void add_tree(const fs::path& dir) {
-    std::vector<fs::path> files;
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_regular_file()) files.push_back(it->path());
-    }
-    std::sort(files.begin(), files.end());
-    for (const auto& f : files) {
-      add(fs::relative(f, dir).string());
-      add_file(f);
-    }
-  }
-  std::string hex() const { return fmt::format("{:016x}", value); }
-};
-
 // What decides every student's grade alike: labgrade itself (its version and
 // its bytes: the graders are compiled into it) and the lab (lab.toml,
 // include/, ... and the reference). Computed once a batch.
 std::string grader_fingerprint(const LabSpec& lab, const std::string& version) {
-  Fingerprint f;
+  ContentHash f;
   f.add("labgrade " + version);
   f.add_file("/proc/self/exe");
   f.add_tree(lab.dir());
@@ -75,7 +43,7 @@ std::string grader_fingerprint(const LabSpec& lab, const std::string& version) {
 
 // The grader's, and the submission's bytes (an archive's own, or a folder's files).
 std::string fingerprint_of(const fs::path& submission, const std::string& grader) {
-  Fingerprint f;
+  ContentHash f;
   f.add(grader);
   if (fs::is_directory(submission)) {
     f.add("folder");

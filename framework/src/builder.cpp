@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "labgrade/content_hash.hpp"
 #include "labgrade/error.hpp"
 #include "labgrade/process.hpp"
 #include "shim_sources.hpp"
@@ -204,19 +205,6 @@ Builds build_programs(const LabSpec& lab, const fs::path& source_dir, const fs::
 
 namespace {
 
-// FNV-1a: stable across runs and library versions, unlike std::hash.
-struct Fnv {
-  std::uint64_t value = 1469598103934665603ULL;
-  void add(const std::string& bytes) {
-    for (unsigned char c : bytes) {
-      value ^= c;
-      value *= 1099511628211ULL;
-    }
-    value ^= 0xff;
-    value *= 1099511628211ULL;
-  }
-};
-
 std::string read_file(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   std::stringstream s;
@@ -233,10 +221,10 @@ std::string compiler_identity(const std::string& compiler) {
 
 // The clock shim compiled once per shim text and compiler, like the reference.
 fs::path clock_shim_object(const std::string& compiler, const fs::path& cache_dir) {
-  Fnv h;
+  ContentHash h;
   h.add(k_clock_shim_source);
   h.add(compiler_identity(compiler));
-  const fs::path dir = cache_dir / "shims" / fmt::format("{:016x}", h.value);
+  const fs::path dir = cache_dir / "shims" / h.hex();
   const fs::path object = dir / "labgrade_clock.o";
   if (fs::is_regular_file(object)) return object;
   fs::create_directories(cache_dir / "shims");
@@ -259,7 +247,7 @@ fs::path clock_shim_object(const std::string& compiler, const fs::path& cache_di
 }
 
 std::string reference_key(const LabSpec& lab) {
-  Fnv h;
+  ContentHash h;
   h.add(LABGRADE_VERSION);
   h.add(compiler_identity(find_in_path(lab.compiler)));
   h.add(lab.clock_control ? k_clock_shim_source : "");
@@ -283,7 +271,7 @@ std::string reference_key(const LabSpec& lab) {
       h.add(read_file(entry.path()));
     }
   }
-  return fmt::format("{:016x}", h.value);
+  return h.hex();
 }
 
 }  // namespace

@@ -6,11 +6,12 @@
 
 #include <fmt/format.h>
 
+#include "labgrade/content_hash.hpp"
+
 namespace labgrade {
 
 namespace {
 
-std::string points(double value) { return fmt::format("{:g}", std::round(value * 100) / 100); }
 
 // RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
 std::string csv_field(const std::string& text) {
@@ -63,12 +64,12 @@ std::string format_grades_csv(const LabSpec& lab, const std::vector<StudentResul
   for (const auto& check : lab.checks) out += "," + csv_field(check.title);
   out += "\r\n";
   for (const auto& s : students) {
-    out += csv_field(s.name) + "," + (s.problem.empty() ? points(s.report.score()) : "") + "," + points(lab.max_score());
+    out += csv_field(s.name) + "," + (s.problem.empty() ? format_points(s.report.score()) : "") + "," + format_points(lab.max_score());
     for (const auto& check : lab.checks) {
       const CheckResult* c = result_of(s, check.test);
       out += ",";
       if (c == nullptr) continue;  // not graded (see the student's problem)
-      out += c->status == CheckResult::Status::grader_error ? "ERROR" : points(c->score);
+      out += c->status == CheckResult::Status::grader_error ? "ERROR" : format_points(c->score);
     }
     out += "\r\n";
   }
@@ -115,7 +116,7 @@ std::string format_class_html(const LabSpec& lab, const std::vector<StudentResul
     const double rate = seen > 0 ? 100.0 * failed / seen : 0;
     rates += fmt::format(
         "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{} of {}</td><td class=\"rate-cell\"><div class=\"rate\"><div style=\"width:{:.1f}%\"></div></div> {:.0f}%</td><td class=\"num\">{}</td></tr>\n",
-        html(check.title), check.points == 0 ? "advisory" : points(check.points), failed, seen, rate, rate, errors);
+        html(check.title), check.points == 0 ? "advisory" : format_points(check.points), failed, seen, rate, rate, errors);
   }
 
   // Students the grader failed, or whose programs timed out: to look at.
@@ -134,7 +135,7 @@ std::string format_class_html(const LabSpec& lab, const std::vector<StudentResul
   for (const auto& s : students) {
     rows += fmt::format("<tr><td><a href=\"{}/feedback.txt\">{}</a></td><td class=\"num\">{}</td><td>{}</td></tr>\n",
                         url_segment(s.name), html(s.name),
-                        s.problem.empty() ? fmt::format("{}/{}", points(s.report.score()), points(max)) : "—",
+                        s.problem.empty() ? fmt::format("{}/{}", format_points(s.report.score()), format_points(max)) : "—",
                         !s.problem.empty() ? "not graded" : s.report.has_grader_error() ? "grader error"
                                                           : s.report.passed() ? "all checks passed" : "checks failed");
   }
@@ -176,7 +177,7 @@ td.num {{ text-align: right; white-space: nowrap; }} td.rate-cell {{ white-space
 </html>
 )",
                      fmt::arg("title", html(lab.title)), fmt::arg("lab", html(lab.name)), fmt::arg("graded", graded),
-                     fmt::arg("total", students.size()), fmt::arg("max", points(max)), fmt::arg("chart", chart),
+                     fmt::arg("total", students.size()), fmt::arg("max", format_points(max)), fmt::arg("chart", chart),
                      fmt::arg("rates", rates), fmt::arg("attention", attention), fmt::arg("rows", rows));
 }
 

@@ -6,11 +6,12 @@
 
 #include <fmt/format.h>
 
+#include "labgrade/content_hash.hpp"
+
 namespace labgrade {
 
 namespace {
 
-std::string points(double value) { return fmt::format("{:g}", std::round(value * 100) / 100); }
 
 std::string indent(const std::string& text, const std::string& prefix, const std::string& first) {
   std::stringstream in(text);
@@ -54,7 +55,7 @@ std::string format_text(const Report& report, const TextStyle& style) {
       colour = "35";
       ++grader_errors;
     }
-    std::string score = c.advisory() ? "advisory" : points(c.score) + "/" + points(c.max_score);
+    std::string score = c.advisory() ? "advisory" : format_points(c.score) + "/" + format_points(c.max_score);
     out += fmt::format("  {} {:<{}} {:>8}\n", paint(colour, mark), c.title, width, score);
     if (c.status == CheckResult::Status::passed) continue;
     if (c.status == CheckResult::Status::grader_error) {
@@ -65,7 +66,7 @@ std::string format_text(const Report& report, const TextStyle& style) {
     if (!c.hint.empty()) out += indent(c.hint, "                   ", "       hint:       ");
   }
   out += "\n";
-  std::string summary = fmt::format("{}/{} points", points(report.score()), points(report.max_score()));
+  std::string summary = fmt::format("{}/{} points", format_points(report.score()), format_points(report.max_score()));
   if (grader_errors > 0) {
     summary += fmt::format(", {} grader error{} (exit 3)", grader_errors, grader_errors == 1 ? "" : "s");
   }
@@ -165,7 +166,7 @@ nlohmann::ordered_json format_gradescope(const Report& report) {
   return nlohmann::ordered_json{{"score", report.score()},
           {"max_score", report.max_score()},
           {"execution_time", std::round(report.execution_time * 1000) / 1000},
-          {"output", fmt::format("{}: {}/{} points\n{}", report.lab, points(report.score()), points(report.max_score()),
+          {"output", fmt::format("{}: {}/{} points\n{}", report.lab, format_points(report.score()), format_points(report.max_score()),
                                  run_notes(report))},
           {"tests", tests}};
 }
@@ -184,13 +185,13 @@ std::string format_junit(const Report& report) {
   out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\">\n",
                      xml_text(report.lab), report.checks.size(), failures, errors, skipped, time);
   out += "    <properties>\n";
-  out += fmt::format("      <property name=\"score\" value=\"{}\"/>\n", points(report.score()));
-  out += fmt::format("      <property name=\"max_score\" value=\"{}\"/>\n", points(report.max_score()));
+  out += fmt::format("      <property name=\"score\" value=\"{}\"/>\n", format_points(report.score()));
+  out += fmt::format("      <property name=\"max_score\" value=\"{}\"/>\n", format_points(report.max_score()));
   out += fmt::format("      <property name=\"submission\" value=\"{}\"/>\n", xml_text(report.submission));
   out += fmt::format("      <property name=\"isolation\" value=\"{}\"/>\n", xml_text(report.isolation));
   out += "    </properties>\n";
   for (const auto& c : report.checks) {
-    const std::string name = fmt::format("{} ({}/{} points)", c.title, points(c.score), points(c.max_score));
+    const std::string name = fmt::format("{} ({}/{} points)", c.title, format_points(c.score), format_points(c.max_score));
     out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"", xml_text(report.lab), xml_text(name), c.seconds);
     if (c.status == CheckResult::Status::passed) {
       out += "/>\n";
