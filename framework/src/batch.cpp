@@ -16,6 +16,7 @@
 
 #include "labgrade/archive.hpp"
 #include "labgrade/builder.hpp"
+#include "labgrade/cgroup.hpp"
 #include "labgrade/content_hash.hpp"
 #include "labgrade/error.hpp"
 #include "labgrade/reporters.hpp"
@@ -162,6 +163,7 @@ BatchResult grade_batch(const LabSpec& lab, const fs::path& submissions, const B
   grading.jobs = 1;  // the students are the parallelism
   if (grading.cache_dir.empty()) grading.cache_dir = default_cache_dir();
   detect_isolation();
+  cgroup_support();  // also removes the groups of a run killed earlier, even when nobody is graded now
   build_reference(lab, grading.cache_dir, jobs);
   const std::string grader = grader_fingerprint(lab, options.version);
   fs::create_directories(options.out_dir);

@@ -397,6 +397,23 @@ CgroupMovesKeptWarm::~CgroupMovesKeptWarm() {
   m_state->thread.join();
 }
 
+namespace {
+
+// Ended: gone, or a zombie nobody reaps (the orphaned check runner of a
+// SIGKILLed labgrade, in a container whose init does not reap).
+bool has_ended(pid_t pid) {
+  if (::kill(pid, 0) != 0) return errno == ESRCH;
+  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  const auto close = line.rfind(')');
+  if (close == std::string::npos || close + 2 >= line.size()) return false;
+  const char state = line[close + 2];
+  return state == 'Z' || state == 'X';
+}
+
+}  // namespace
+
 void remove_stale_cgroups(const CgroupSupport& support) noexcept {
   if (support.version == CgroupVersion::none) return;
   for (const fs::path& parent : {support.memory_parent, support.pids_parent}) {
@@ -405,7 +422,7 @@ void remove_stale_cgroups(const CgroupSupport& support) noexcept {
       const std::string name = entry.path().filename().string();
       pid_t owner = 0;
       if (std::sscanf(name.c_str(), "labgrade-%d-", &owner) != 1 || owner <= 0) continue;
-      if (owner == ::getpid() || ::kill(owner, 0) == 0 || errno != ESRCH) continue;  // its owner still runs
+      if (owner == ::getpid() || !has_ended(owner)) continue;  // its owner still runs
       remove_group(entry.path());
     }
   }

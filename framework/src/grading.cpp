@@ -217,6 +217,7 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
   runner.time_limit = budget;
   auto process = Process::spawn(runner);
   const ProcessResult& ended = process->wait();
+  remove_stale_cgroups(cgroup_support());  // a runner killed at its deadline leaves its worlds' groups
 
   Report report;
   report.lab = lab.name;

@@ -118,5 +118,40 @@ TEST(Cgroup, GroupsOfAKilledRunAreRemovedAtStartUp) {
   EXPECT_FALSE(fs::exists(stale));
 }
 
+TEST(Cgroup, GroupsOfAZombieOwnerAreRemoved) {
+  if (!have_cgroups()) GTEST_SKIP() << describe(cgroup_support());
+  // The check runner of a SIGKILLed labgrade, orphaned where init does not
+  // reap: still a pid, but it will never clean up.
+  const CgroupSupport& s = cgroup_support();
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  fs::path stale = s.pids_parent / fmt::format("labgrade-{}-0", child);
+  ASSERT_TRUE(fs::create_directory(stale));
+  siginfo_t info{};
+  ASSERT_EQ(::waitid(P_PID, child, &info, WEXITED | WNOWAIT), 0);  // a zombie now, not reaped
+  remove_stale_cgroups(s);
+  EXPECT_FALSE(fs::exists(stale));
+  ::waitpid(child, nullptr, 0);
+  if (fs::exists(stale)) fs::remove(stale);
+}
+
+TEST(Cgroup, AGroupOfALivingProcessIsKept) {
+  if (!have_cgroups()) GTEST_SKIP() << describe(cgroup_support());
+  const CgroupSupport& s = cgroup_support();
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  fs::path group = s.pids_parent / fmt::format("labgrade-{}-0", child);
+  ASSERT_TRUE(fs::create_directory(group));
+  remove_stale_cgroups(s);
+  EXPECT_TRUE(fs::exists(group)) << "another labgrade still running keeps its groups";
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  remove_stale_cgroups(s);
+  EXPECT_FALSE(fs::exists(group));
+}
+
 }  // namespace
 }  // namespace labgrade
