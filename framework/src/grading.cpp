@@ -206,7 +206,8 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
   const fs::path context_file = scratch.path() / "context.json";
   json context = {{"lab_toml", lab.file.string()}, {"scratch", scratch.path().string()},
                   {"results", results.string()},   {"student", builds_to_json(student)},
-                  {"reference", builds_to_json(reference)}, {"only", options.only}};
+                  {"reference", builds_to_json(reference)}, {"only", options.only},
+                  {"isolation", to_string(isolation)}, {"isolation_note", isolation_fallback_reason()}};
   std::ofstream(context_file) << context.dump();
 
   double budget = 10.0;
@@ -254,7 +255,10 @@ int run_checks_main(const fs::path& context_file) {
                      builds_from_json(context.at("student")), builds_from_json(context.at("reference")),
                      context.at("scratch").get<std::string>()};
   GradingContext::current() = &ctx;
-  detect_isolation();  // before faults are armed: the probe's world is not under test
+  for (Isolation i : {Isolation::namespaces, Isolation::user_namespaces, Isolation::none}) {  // the grader's, not probed again
+    if (to_string(i) == context.at("isolation").get<std::string>()) adopt_isolation(i, context.at("isolation_note").get<std::string>());
+  }
+  detect_isolation();  // before faults are armed: a probe's world (if any) is not under test
   arm_fault_injection();
 
   // The runner runs the lab's whole suite, whatever the environment says.

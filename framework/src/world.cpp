@@ -60,6 +60,7 @@ struct InitPlan {
   int control_fd = -1;  // read end: EOF ends the world
   int status_fd = -1;   // write end: the InitStatus
   int sync_fd = -1;     // read end: the grader has written the id maps (user ns)
+  int network_fd = -1;  // a pooled network namespace to join, or -1 (cloned with CLONE_NEWNET)
   std::string shm_options;
   std::array<std::string, k_devices.size()> device_targets;
   std::string workdir;  // where the world's own working directory (a tmpfs) is mounted
@@ -68,13 +69,14 @@ struct InitPlan {
 };
 
 enum InitStep {
-  k_init_sync = 1, k_init_private, k_init_dev, k_init_devices, k_init_shm, k_init_mqueue, k_init_proc,
+  k_init_sync = 1, k_init_network, k_init_private, k_init_dev, k_init_devices, k_init_shm, k_init_mqueue, k_init_proc,
   k_init_workdir, k_init_readonly, k_init_writable
 };
 
 const char* init_step_name(int step) {
   switch (step) {
     case k_init_sync: return "waiting for the id maps";
+    case k_init_network: return "setns(network namespace)";
     case k_init_private: return "mount(/, MS_REC|MS_PRIVATE)";
     case k_init_dev: return "mount(tmpfs, /dev)";
     case k_init_devices: return "mount(bind, /dev/null...)";
@@ -116,7 +118,7 @@ std::int32_t read_last_pid() {
 
 // Closes every inherited descriptor but `keep` (the grader's other pipes
 // must not stay open in the world: their readers would never see EOF).
-void keep_only_fds(std::array<int, 3> keep) {
+void keep_only_fds(std::array<int, 4> keep) {
   std::sort(keep.begin(), keep.end());
   unsigned int from = 0;
   for (int fd : keep) {
@@ -147,10 +149,14 @@ void format_fd_path(char (&out)[64], int fd, const char* name) {
 // pid 1 of the world. Only async-signal-safe calls from here on.
 [[noreturn]] void init_main(const InitPlan& plan) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  keep_only_fds({plan.control_fd, plan.status_fd, plan.sync_fd});
+  keep_only_fds({plan.control_fd, plan.status_fd, plan.sync_fd, plan.network_fd});
   if (plan.sync_fd >= 0) {
     char byte;
     if (::read(plan.sync_fd, &byte, 1) != 1) init_fail(plan, k_init_sync);
+  }
+  if (plan.network_fd >= 0) {
+    if (::setns(plan.network_fd, CLONE_NEWNET) != 0) init_fail(plan, k_init_network);
+    ::close(plan.network_fd);
   }
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) init_fail(plan, k_init_private);
   // A read-only view of the host: the working directory (a size-capped tmpfs
@@ -337,6 +343,13 @@ Isolation detect_isolation() {
   return g_detected;
 }
 
+void adopt_isolation(Isolation isolation, const std::string& fallback_reason) {
+  std::call_once(g_detect_once, [&] {
+    g_detected = isolation;
+    g_fallback_reason = fallback_reason;
+  });
+}
+
 std::string isolation_fallback_reason() {
   detect_isolation();
   return g_fallback_reason;
@@ -403,10 +416,18 @@ void World::start_init(const WorldOptions& options) {
   }
 
   int flags = k_world_flags | (user_ns ? CLONE_NEWUSER : 0);
+  if (!user_ns) m_network = QuietNetwork::take();
+  if (m_network) {
+    flags &= ~CLONE_NEWNET;
+    plan.network_fd = m_network.fd();
+  }
   uid_t uid = ::geteuid();
   gid_t gid = ::getegid();
   long pid = injected_fault("clone", ENOMEM) ? -1 : ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
-  if (pid < 0) throw SyscallError("clone", "CLONE_NEWIPC|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWNET|CLONE_NEWUTS" + std::string(user_ns ? "|CLONE_NEWUSER" : ""), errno);
+  if (pid < 0) {
+    throw SyscallError("clone", fmt::format("CLONE_NEWIPC|CLONE_NEWNS|CLONE_NEWPID{}|CLONE_NEWUTS{}", m_network ? "" : "|CLONE_NEWNET",
+                                            user_ns ? "|CLONE_NEWUSER" : ""), errno);
+  }
   if (pid == 0) init_main(plan);
   m_init_pid = static_cast<pid_t>(pid);
   status.write.reset();
@@ -511,6 +532,7 @@ void World::tear_down() noexcept {
     }
     m_init_pid = -1;
   }
+  m_network = QuietNetwork{};  // every process of the world has ended: the next world may have it
   if (m_isolation == Isolation::none) {
     // Our own programs are reaped above; what is left are daemons that came back to us.
     for (int round = 0; round < 100; ++round) {

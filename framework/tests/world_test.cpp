@@ -14,6 +14,7 @@
 #include <sstream>
 #include <string>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -129,6 +130,33 @@ TEST_F(NamespacedWorld, HasNoNetworkButLoopback) {
     interfaces.insert(name);
   }
   EXPECT_EQ(interfaces, std::set<std::string>{"lo"});
+}
+
+// The network namespace a world's init is in, as the host names it ("net:[4026532...]").
+std::string network_of(const World& world) {
+  return fs::read_symlink(fmt::format("/proc/{}/ns/net", world.init_pid())).string();
+}
+
+TEST_F(NamespacedWorld, WorldsAtOnceNeverShareANetwork) {
+  World first(small_world()), second(small_world());
+  const std::string host = fs::read_symlink("/proc/self/ns/net").string();
+  EXPECT_NE(network_of(first), host);
+  EXPECT_NE(network_of(second), host);
+  EXPECT_NE(network_of(first), network_of(second)) << "abstract sockets would reach from one world into the other";
+}
+
+TEST_F(NamespacedWorld, AWorldAfterAnotherMayReuseItsEmptyNetwork) {
+  if (detect_isolation() != Isolation::namespaces) GTEST_SKIP() << "pooled only as root";
+  std::string before;
+  {
+    World world(small_world());
+    before = network_of(world);
+  }
+  World next(small_world());
+  EXPECT_EQ(network_of(next), before) << "the pool gives back the namespace of the world that ended";
+  auto p = next.spawn(shell("cat /proc/net/dev"));
+  ASSERT_TRUE(p->wait().exited_with(0)) << p->stderr_text();
+  EXPECT_THAT(p->stdout_text(), HasSubstr("lo:"));
 }
 
 TEST_F(NamespacedWorld, TeardownKillsASetsidDaemon) {

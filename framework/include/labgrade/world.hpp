@@ -7,7 +7,8 @@
 //
 // With namespaces (the normal case) the world is a small init of the
 // grader's, pid 1 of new IPC, mount, pid, UTS and network namespaces (and a
-// user namespace when not root), with a private tmpfs /dev holding
+// user namespace when not root; as root the network namespace, empty, comes
+// from a pool: see quiet_network.hpp), with a private tmpfs /dev holding
 // null/zero/full/random/urandom, a size-capped tmpfs on /dev/shm, a private
 // mqueue on /dev/mqueue and a /proc of its own. Programs enter it with
 // setns(pidfd) and are created with CLONE_PARENT, so the grader waits for
@@ -31,6 +32,7 @@
 
 #include "labgrade/cgroup.hpp"
 #include "labgrade/process.hpp"
+#include "labgrade/quiet_network.hpp"
 #include "labgrade/temp_dir.hpp"
 #include "labgrade/unique_fd.hpp"
 
@@ -51,6 +53,10 @@ Isolation detect_isolation();
 
 /// Why the last detection fell back to `none` ("" when it did not).
 std::string isolation_fallback_reason();
+
+/// Takes what a parent process detected instead of probing again (the check
+/// runner, one per submission, spares a world). No effect once detected.
+void adopt_isolation(Isolation isolation, const std::string& fallback_reason);
 
 /// The limits a world may have hit, readable while it lives (copied into
 /// each run, so that a failure can name them in the student's terms).
@@ -150,6 +156,7 @@ class World {
   void remove_host_objects(bool at_teardown) noexcept;
   std::vector<std::shared_ptr<Process>> m_processes;
   std::shared_ptr<WorldCgroup> m_cgroup;
+  QuietNetwork m_network;  // root: a pooled network namespace (else the init makes its own)
   long m_shm_mb = 0;
   long m_workdir_mb = 0;
   bool m_torn_down = false;
