@@ -3,7 +3,8 @@
 // graded by `labgrade grade` with --jobs 1 and --jobs 2 in the same run, then
 // again with nothing changed. Prints seconds and the speed-up.
 //   build/bench/batch_bench [LAB] [N]      (default posix-shm, 200)
-// BATCH_BENCH_OUT=DIR keeps the class's files (grades.csv, report.html, ...).
+// BATCH_BENCH_OUT=DIR keeps the class's files (grades.csv, report.html, ...);
+// BATCH_BENCH_CLASS=DIR keeps the submissions, to grade them again by hand.
 #include <sys/wait.h>
 
 #include <chrono>
@@ -75,6 +76,10 @@ int main(int argc, char** argv) {
     } else {
       fs::copy(known / kind, subs / name, fs::copy_options::recursive);
     }
+  }
+  if (const char* keep = std::getenv("BATCH_BENCH_CLASS"); keep != nullptr) {
+    fs::remove_all(keep);
+    fs::copy(subs, keep, fs::copy_options::recursive);
   }
   const std::string common = fmt::format("LABGRADE_CACHE_DIR={} {} grade --lab {} ", (scratch.path() / "cache").string(),
                                          labgrade.string(), lab_name);
