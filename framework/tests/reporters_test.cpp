@@ -5,6 +5,8 @@
 // then read the diff (git diff framework/tests/golden) before committing it.
 #include "labgrade/reporters.hpp"
 
+#include "labgrade/class_report.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -131,6 +133,31 @@ TEST(Reporters, GradescopeHasItsFieldsWithTheirTypes) {
     EXPECT_TRUE(t.at("tags").is_array());
     EXPECT_EQ(visibilities.count(t.at("visibility").get<std::string>()), 1u) << t.dump();
   }
+}
+
+// The gradebook: the fixed report's lab as lab.toml would list it, three
+// students (one whose name needs quoting, one that could not be graded).
+TEST(Reporters, GradesCsvMatchesGolden) {
+  LabSpec lab;
+  lab.name = "posix-shm";
+  lab.title = "POSIX shared memory";
+  for (const auto& c : fixed_report().checks) {
+    CheckSpec spec;
+    spec.test = c.test;
+    spec.title = c.test == "ConsumerPrintsStoredMessage" ? "consumer prints \"Hello, World!\"" : c.title;
+    spec.points = c.max_score;
+    lab.checks.push_back(spec);
+  }
+  std::vector<StudentResult> students(3);
+  students[0].name = "ana";
+  students[0].report = fixed_report();
+  students[1].name = "bo, \"the\" student";
+  students[1].report = fixed_report();
+  students[1].report.checks[1].status = CheckResult::Status::passed;
+  students[1].report.checks[1].score = 2;
+  students[2].name = "cy";
+  students[2].problem = "cy.zip: not an archive labgrade can read";
+  expect_golden("grades.csv", format_grades_csv(lab, students));
 }
 
 TEST(Reporters, JunitMatchesGolden) {
