@@ -101,56 +101,66 @@ TEST(Cgroup, AReusedGroupDoesNotCarryTheLastWorldsLimitHits) {
   EXPECT_EQ(next.cgroup()->limit_hit(), std::nullopt) << "the group was reused: only this world's hits count";
 }
 
+// A child that waits to be killed, standing for another labgrade process,
+// and a group named after it as labgrade names its groups.
+struct OwnerAndGroup {
+  pid_t owner = ::fork();
+  std::filesystem::path group;
+  OwnerAndGroup() {
+    if (owner == 0) {
+      ::pause();
+      ::_exit(0);
+    }
+    group = cgroup_support().pids_parent / fmt::format("labgrade-{}-0", owner);
+    fs::create_directory(group);
+  }
+  void kill() {
+    ::kill(owner, SIGKILL);
+    siginfo_t info{};
+    ::waitid(P_PID, owner, &info, WEXITED | WNOWAIT);  // a zombie: ended, not reaped
+  }
+  void reap() {
+    if (!reaped) ::waitpid(owner, nullptr, 0);
+    reaped = true;
+  }
+  ~OwnerAndGroup() {
+    if (!reaped) kill();
+    reap();
+    if (fs::exists(group)) fs::remove(group);
+  }
+  bool reaped = false;
+};
+
 TEST(Cgroup, GroupsOfAKilledRunAreRemovedAtStartUp) {
   if (!have_cgroups()) GTEST_SKIP() << describe(cgroup_support());
-  // A dead owner: a child that made its group, then was SIGKILLed before cleaning up.
-  const CgroupSupport& s = cgroup_support();
-  pid_t child = ::fork();
-  if (child == 0) {
-    ::pause();
-    ::_exit(0);
-  }
-  fs::path stale = s.pids_parent / fmt::format("labgrade-{}-0", child);
-  ASSERT_TRUE(fs::create_directory(stale));
-  ::kill(child, SIGKILL);
-  ::waitpid(child, nullptr, 0);
-  remove_stale_cgroups(s);
-  EXPECT_FALSE(fs::exists(stale));
+  OwnerAndGroup killed;  // made its group, then was SIGKILLed before cleaning up
+  ASSERT_TRUE(fs::exists(killed.group));
+  killed.kill();
+  killed.reap();
+  remove_stale_cgroups(cgroup_support());
+  EXPECT_FALSE(fs::exists(killed.group));
 }
 
 TEST(Cgroup, GroupsOfAZombieOwnerAreRemoved) {
   if (!have_cgroups()) GTEST_SKIP() << describe(cgroup_support());
   // The check runner of a SIGKILLed labgrade, orphaned where init does not
   // reap: still a pid, but it will never clean up.
-  const CgroupSupport& s = cgroup_support();
-  pid_t child = ::fork();
-  if (child == 0) ::_exit(0);
-  fs::path stale = s.pids_parent / fmt::format("labgrade-{}-0", child);
-  ASSERT_TRUE(fs::create_directory(stale));
-  siginfo_t info{};
-  ASSERT_EQ(::waitid(P_PID, child, &info, WEXITED | WNOWAIT), 0);  // a zombie now, not reaped
-  remove_stale_cgroups(s);
-  EXPECT_FALSE(fs::exists(stale));
-  ::waitpid(child, nullptr, 0);
-  if (fs::exists(stale)) fs::remove(stale);
+  OwnerAndGroup zombie;
+  ASSERT_TRUE(fs::exists(zombie.group));
+  zombie.kill();
+  remove_stale_cgroups(cgroup_support());
+  EXPECT_FALSE(fs::exists(zombie.group));
 }
 
 TEST(Cgroup, AGroupOfALivingProcessIsKept) {
   if (!have_cgroups()) GTEST_SKIP() << describe(cgroup_support());
-  const CgroupSupport& s = cgroup_support();
-  pid_t child = ::fork();
-  if (child == 0) {
-    ::pause();
-    ::_exit(0);
-  }
-  fs::path group = s.pids_parent / fmt::format("labgrade-{}-0", child);
-  ASSERT_TRUE(fs::create_directory(group));
-  remove_stale_cgroups(s);
-  EXPECT_TRUE(fs::exists(group)) << "another labgrade still running keeps its groups";
-  ::kill(child, SIGKILL);
-  ::waitpid(child, nullptr, 0);
-  remove_stale_cgroups(s);
-  EXPECT_FALSE(fs::exists(group));
+  OwnerAndGroup living;
+  ASSERT_TRUE(fs::exists(living.group));
+  remove_stale_cgroups(cgroup_support());
+  EXPECT_TRUE(fs::exists(living.group)) << "another labgrade still running keeps its groups";
+  living.kill();
+  remove_stale_cgroups(cgroup_support());
+  EXPECT_FALSE(fs::exists(living.group));
 }
 
 }  // namespace
