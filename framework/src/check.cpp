@@ -145,6 +145,9 @@ Failure Run::failure(std::string expected, std::string got) const {
   const ProcessResult& r = m_process->wait();
   if (f.grader_error) {
     f.hint = "the reference program failed while setting up the check";
+  } else if (m_program.role() == Role::student && r.ending == ProcessResult::Ending::timed_out && !r.stuck.empty()) {
+    f.general_hint = "each of its processes waits for another: after fork both processes hold both ends of a pipe, "
+                     "and read() returns 0 only when every write end is closed, the reader's own copy included";
   } else if (m_program.role() == Role::student && r.ending == ProcessResult::Ending::timed_out) {
     f.general_hint = fmt::format("it was still running after {:g} s: is it waiting for something that never comes "
                          "(a blocking call, a loop whose condition never changes)?", r.time_limit);

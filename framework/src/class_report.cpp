@@ -54,7 +54,9 @@ const CheckResult* result_of(const StudentResult& s, const std::string& test) {
 
 bool timed_out(const StudentResult& s) {
   return std::any_of(s.report.checks.begin(), s.report.checks.end(),
-                     [](const CheckResult& c) { return c.got.find("timed out after") != std::string::npos; });
+                     [](const CheckResult& c) {
+                       return c.got.find("timed out after") != std::string::npos || c.got.find("was stuck after") != std::string::npos;
+                     });
 }
 
 }  // namespace
@@ -125,7 +127,7 @@ std::string format_class_html(const LabSpec& lab, const std::vector<StudentResul
     std::string why;
     if (!s.problem.empty()) why = "not graded: " + s.problem;
     else if (s.report.has_grader_error()) why = "the grader failed in a check (exit 3)";
-    else if (timed_out(s)) why = "a program timed out";
+    else if (timed_out(s)) why = "a program timed out or was stuck";
     if (!why.empty())
       attention += fmt::format("<li><a href=\"{}/feedback.txt\">{}</a>: {}</li>\n", url_segment(s.name), html(s.name), html(why));
   }

@@ -33,6 +33,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// When the pump asks whether a program's world is stuck: a deadlock is
+// found in about 0.3 s (two looks that agree), a program that ends sooner is
+// never looked at.
+constexpr auto k_deadlock_check_from = std::chrono::milliseconds(200);
+constexpr auto k_deadlock_check_every = std::chrono::milliseconds(100);
+
 // Everything the child needs, prepared before fork: after fork in a
 // multithreaded process only async-signal-safe calls are allowed.
 struct ChildPlan {
@@ -216,6 +222,9 @@ std::string ProcessResult::describe() const {
       return text;
     }
     case Ending::timed_out:
+      if (!stuck.empty()) {
+        return fmt::format("was stuck after {:.1f} s, and would never have ended (a deadlock: {})", wall_seconds, stuck);
+      }
       return fmt::format("timed out after {:g} s", time_limit);
   }
   return "ended";
@@ -227,6 +236,7 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
   self->m_name = std::filesystem::path(options.argv[0]).filename().string();
   self->m_output_cap = options.output_cap;
   self->m_time_limit = options.time_limit;
+  self->m_deadlock_check = options.deadlock_check;
   self->m_seccomp = options.seccomp != nullptr;
 
   // Pipes: the child's ends are plain fds (dup2'd to 0/1/2), ours are O_CLOEXEC.
@@ -353,6 +363,7 @@ void Process::pump() {
                                       std::chrono::duration<double>(m_time_limit));
   char buffer[65536];
   bool exited = false;
+  auto next_deadlock_check = m_start + k_deadlock_check_from;
   while (!exited) {
     std::unique_lock lock(m_mutex);
     if (m_stdin && m_stdin_pending.empty() && m_stdin_close_requested) m_stdin.reset();
@@ -374,7 +385,8 @@ void Process::pump() {
 
     int timeout_ms = -1;
     if (!m_timed_out) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      const auto until = m_deadlock_check ? std::min(deadline, next_deadlock_check) : deadline;
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
       timeout_ms = static_cast<int>(std::max<long long>(0, left + 1));
     }
     int ready = ::poll(fds, count, timeout_ms);
@@ -384,6 +396,15 @@ void Process::pump() {
       m_timed_out = true;
       std::lock_guard guard(m_mutex);
       kill_group_locked();
+    }
+    if (!m_timed_out && m_deadlock_check && Clock::now() >= next_deadlock_check) {
+      next_deadlock_check = Clock::now() + k_deadlock_check_every;
+      if (auto why = m_deadlock_check()) {
+        std::lock_guard guard(m_mutex);
+        m_stuck = *why;
+        m_timed_out = true;
+        kill_group_locked();
+      }
     }
     if (ready <= 0) continue;
     if (fds[i_wake].revents & POLLIN) {
@@ -502,6 +523,7 @@ void Process::finish_locked(const siginfo_t& info, const ::rusage& usage) {
     r.signal = info.si_status;
   }
   if (m_timed_out) r.ending = ProcessResult::Ending::timed_out;
+  r.stuck = m_stuck;
   m_result = r;
   m_changed.notify_all();
 }

@@ -35,6 +35,7 @@
 
 #include <fmt/format.h>
 
+#include "labgrade/deadlock_watch.hpp"
 #include "labgrade/error.hpp"
 #include "labgrade/fault_injection.hpp"
 
@@ -508,6 +509,9 @@ std::shared_ptr<Process> World::spawn(SpawnOptions options) {
   if (m_isolation != Isolation::none) {
     options.join_pidfd = m_init_pidfd.get();
     options.join_flags = namespace_flags();
+    // A world that can never move again ends its programs at once (a forgotten close of a pipe's end).
+    auto watch = std::make_shared<DeadlockWatch>(m_init_pid);
+    options.deadlock_check = [watch] { return watch->look(); };
   }
   if (m_cgroup) options.cgroup_join_fds = m_cgroup->join_fds();
   options.seccomp = &SeccompFilter::for_programs();

@@ -46,9 +46,11 @@ struct ProcessResult {
   double cpu_seconds = 0;  // user + system, from the kernel
   long max_rss_kb = 0;
   bool seccomp_refused = false;  // ran under a seccomp filter: a SIGSYS is the filter's
+  std::string stuck;             // timed out early: why its world could never move again (a deadlock)
 
   bool exited_with(int status) const { return ending == Ending::exited && exit_status == status; }
-  /// "exited with status 1", "killed by SIGSEGV (segmentation fault)", "timed out after 5 s".
+  /// "exited with status 1", "killed by SIGSEGV (segmentation fault)", "timed out after 5 s",
+  /// "was stuck after 0.3 s (a deadlock: ...)".
   std::string describe() const;
 };
 
@@ -95,6 +97,11 @@ struct SpawnOptions {
   /// Descriptors handed to the program: {ours, the number it gets}. All
   /// others are closed at exec.
   std::vector<std::pair<int, int>> pass_fds;
+  /// Asked now and then while it runs (from 0.2 s on, every 0.1 s): why its
+  /// world can never move again, if it cannot (see DeadlockWatch). An answer
+  /// ends the run at once as timed out, with that reason, rather than at its
+  /// time limit.
+  std::function<std::optional<std::string>()> deadlock_check;
 };
 
 class Process {
@@ -162,6 +169,8 @@ class Process {
   double m_time_limit = 0;
   std::chrono::steady_clock::time_point m_start;
   bool m_timed_out = false;
+  std::function<std::optional<std::string>()> m_deadlock_check;
+  std::string m_stuck;  // why it was ended early (a deadlock), "" otherwise
   bool m_reaped = false;  // the result is known from WNOWAIT; reaping waits for kill()
 
   mutable std::mutex m_mutex;

@@ -1,0 +1,135 @@
+// A world that can never move again ends its programs at once, with the
+// deadlock named; a world that is only slow, or waits on the grader or on a
+// signal, is left alone.
+#include "labgrade/deadlock_watch.hpp"
+
+#include <signal.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "c_program.hpp"
+#include "labgrade/temp_dir.hpp"
+#include "labgrade/world.hpp"
+
+namespace labgrade {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+class Deadlock : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (detect_isolation() == Isolation::none) GTEST_SKIP() << "no pid namespace: deadlocks are left to the time limit";
+    if (!test::have_gcc()) GTEST_SKIP() << "no gcc";
+  }
+  std::filesystem::path program(const std::string& name, const std::string& body) {
+    return test::compile_c(m_scratch.path(), name,
+                           "#include <signal.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n"
+                           "#include <sys/wait.h>\n#include <time.h>\n#include <unistd.h>\n" + body);
+  }
+  std::shared_ptr<Process> run(World& world, const std::filesystem::path& exe, bool interactive = false) {
+    SpawnOptions options;
+    options.argv = {exe.string()};
+    options.time_limit = 10.0;
+    options.interactive_stdin = interactive;
+    return world.spawn(options);
+  }
+  TempDir m_scratch{"labgrade-test-"};
+};
+
+// The pipe lab's classic: the child reads to end of file but never closed
+// its own copy of the write end; the parent waits for it.
+TEST_F(Deadlock, ChildHoldingItsOwnWriteEndIsFoundAtOnce) {
+  auto exe = program("pipe", R"(
+int main(void) {
+  int fd[2]; pipe(fd);
+  if (fork() == 0) { char c; while (read(fd[0], &c, 1) > 0) putchar(c); return 0; }
+  close(fd[0]); write(fd[1], "hi\n", 3); close(fd[1]);
+  wait(NULL); return 0;
+})");
+  World world(WorldOptions{});
+  auto p = run(world, exe);
+  const ProcessResult& r = p->wait();
+  EXPECT_EQ(r.ending, ProcessResult::Ending::timed_out) << r.describe();
+  EXPECT_LT(r.wall_seconds, 2.0) << "found long before the 10 s limit";
+  EXPECT_THAT(r.describe(), HasSubstr("was stuck after"));
+  EXPECT_THAT(r.stuck, HasSubstr("waits to read from a pipe whose write end is open only in pipe (pid 3)"));
+  EXPECT_THAT(r.stuck, HasSubstr("pipe (pid 2) waits for its child pipe (pid 3)"));
+}
+
+// Two processes each writing a megabyte to the other before reading.
+TEST_F(Deadlock, TwoWritersFacingFullPipesAreFound) {
+  auto exe = program("crossed", R"(
+static char block[1 << 20];
+int main(void) {
+  int ab[2], ba[2]; pipe(ab); pipe(ba);
+  if (fork() == 0) { write(ba[1], block, sizeof block); read(ab[0], block, 1); return 0; }
+  write(ab[1], block, sizeof block); read(ba[0], block, 1);
+  wait(NULL); return 0;
+})");
+  World world(WorldOptions{});
+  auto p = run(world, exe);
+  const ProcessResult& r = p->wait();
+  EXPECT_EQ(r.ending, ProcessResult::Ending::timed_out) << r.describe();
+  EXPECT_LT(r.wall_seconds, 2.0);
+  EXPECT_THAT(r.stuck, HasSubstr("waits to write to a pipe whose read end is open only in"));
+}
+
+// Slow but moving: the writer sleeps between writes; the parent waits for a
+// child that sleeps. Neither is a deadlock.
+TEST_F(Deadlock, ASlowWriterIsLeftAlone) {
+  auto exe = program("slow", R"(
+int main(void) {
+  int fd[2]; pipe(fd);
+  if (fork() == 0) { close(fd[0]); for (int i = 0; i < 3; ++i) { usleep(300000); write(fd[1], "x", 1); } return 0; }
+  close(fd[1]); char c; int n = 0; while (read(fd[0], &c, 1) > 0) ++n;
+  wait(NULL); printf("%d\n", n); return 0;
+})");
+  World world(WorldOptions{});
+  auto p = run(world, exe);
+  EXPECT_TRUE(p->wait().exited_with(0)) << p->wait().describe();
+  EXPECT_EQ(p->stdout_text(), "3\n");
+}
+
+// Waiting on the grader: stdin is a pipe the grader still holds.
+TEST_F(Deadlock, WaitingForTheGradersInputIsLeftAlone) {
+  auto exe = program("echo", R"(
+int main(void) { char line[64]; if (!fgets(line, sizeof line, stdin)) return 1; fputs(line, stdout); return 0; })");
+  World world(WorldOptions{});
+  auto p = run(world, exe, true);
+  std::this_thread::sleep_for(700ms);  // several looks of the watch: it must not end the program
+  p->write_stdin("late\n");
+  p->close_stdin();
+  EXPECT_TRUE(p->wait().exited_with(0)) << p->wait().describe();
+  EXPECT_EQ(p->stdout_text(), "late\n");
+}
+
+// The self-pipe trick: asleep reading a pipe only it can write, from a
+// signal handler; the check's signal wakes it.
+TEST_F(Deadlock, ASignalHandlerThatWritesToASelfPipeIsLeftAlone) {
+  auto exe = program("selfpipe", R"(
+static int fds[2];
+static void on_usr1(int sig) { (void)sig; write(fds[1], "u", 1); }
+int main(void) {
+  pipe(fds); signal(SIGUSR1, on_usr1);
+  printf("ready\n"); fflush(stdout);
+  char c; if (read(fds[0], &c, 1) != 1) return 1;
+  printf("woken\n"); return 0;
+})");
+  World world(WorldOptions{});
+  auto p = run(world, exe);
+  ASSERT_TRUE(p->wait_for_stdout([](const std::string& out) { return out.find("ready\n") != std::string::npos; }, 5s));
+  std::this_thread::sleep_for(700ms);
+  p->signal(SIGUSR1);
+  EXPECT_TRUE(p->wait().exited_with(0)) << p->wait().describe();
+  EXPECT_THAT(p->stdout_text(), HasSubstr("woken"));
+}
+
+}  // namespace
+}  // namespace labgrade
