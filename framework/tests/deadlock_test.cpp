@@ -40,6 +40,15 @@ class Deadlock : public ::testing::Test {
     options.interactive_stdin = interactive;
     return world.spawn(options);
   }
+  // A deadlocked program alone in a world: ended long before its 10 s limit.
+  ProcessResult run_stuck(const std::filesystem::path& exe) {
+    World world(WorldOptions{});
+    ProcessResult r = run(world, exe)->wait();
+    EXPECT_EQ(r.ending, ProcessResult::Ending::timed_out) << r.describe();
+    EXPECT_LT(r.wall_seconds, 2.0) << "found long before the 10 s limit";
+    EXPECT_THAT(r.describe(), HasSubstr("was stuck after"));
+    return r;
+  }
   TempDir m_scratch{"labgrade-test-"};
 };
 
@@ -53,12 +62,7 @@ int main(void) {
   close(fd[0]); write(fd[1], "hi\n", 3); close(fd[1]);
   wait(NULL); return 0;
 })");
-  World world(WorldOptions{});
-  auto p = run(world, exe);
-  const ProcessResult& r = p->wait();
-  EXPECT_EQ(r.ending, ProcessResult::Ending::timed_out) << r.describe();
-  EXPECT_LT(r.wall_seconds, 2.0) << "found long before the 10 s limit";
-  EXPECT_THAT(r.describe(), HasSubstr("was stuck after"));
+  const ProcessResult r = run_stuck(exe);
   EXPECT_THAT(r.stuck, HasSubstr("waits to read from a pipe whose write end is open only in pipe (pid 3)"));
   EXPECT_THAT(r.stuck, HasSubstr("pipe (pid 2) waits for its child pipe (pid 3)"));
 }
@@ -73,12 +77,7 @@ int main(void) {
   write(ab[1], block, sizeof block); read(ba[0], block, 1);
   wait(NULL); return 0;
 })");
-  World world(WorldOptions{});
-  auto p = run(world, exe);
-  const ProcessResult& r = p->wait();
-  EXPECT_EQ(r.ending, ProcessResult::Ending::timed_out) << r.describe();
-  EXPECT_LT(r.wall_seconds, 2.0);
-  EXPECT_THAT(r.stuck, HasSubstr("waits to write to a pipe whose read end is open only in"));
+  EXPECT_THAT(run_stuck(exe).stuck, HasSubstr("waits to write to a pipe whose read end is open only in"));
 }
 
 // Slow but moving: the writer sleeps between writes; the parent waits for a
