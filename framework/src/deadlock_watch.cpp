@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -20,7 +21,7 @@ namespace labgrade {
 
 namespace {
 
-// A pipe or FIFO: the device and inode its descriptors lead to.
+// A pipe: the device and inode its descriptors lead to.
 using PipeId = std::pair<dev_t, ino_t>;
 
 struct PipeEnd {
@@ -40,7 +41,7 @@ struct Proc {
   std::string name;
   bool handlers = false;           // some signal is caught
   std::vector<Wait> waits;         // one a thread
-  std::map<int, PipeEnd> pipes;    // its descriptors that are pipes or FIFOs
+  std::map<int, PipeEnd> pipes;    // its descriptors that are pipes
   std::string fingerprint;         // its threads' calls and run times
 };
 
@@ -80,12 +81,19 @@ std::string status_field(const std::string& status, const std::string& key) {
   return "";
 }
 
-// The pipes and FIFOs among a process's descriptors, with how each is open.
+// The pipes among a process's descriptors, with how each is open. Only
+// pipes made by pipe(): nobody can open one later, so who holds its ends is
+// known for good. A FIFO has a name, and a program the check starts next may
+// open it: a world waiting on one may be about to move.
 std::map<int, PipeEnd> pipe_ends(const std::string& proc_dir) {
   std::map<int, PipeEnd> ends;
   for (int fd : numeric_entries(proc_dir + "/fd")) {
+    const std::string link = fmt::format("{}/fd/{}", proc_dir, fd);
+    char target[64];
+    const ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
+    if (n < 6 || std::string_view(target, 6) != "pipe:[") continue;
     struct stat st {};
-    if (::stat(fmt::format("{}/fd/{}", proc_dir, fd).c_str(), &st) != 0 || !S_ISFIFO(st.st_mode)) continue;
+    if (::stat(link.c_str(), &st) != 0 || !S_ISFIFO(st.st_mode)) continue;
     auto info = read_small(fmt::format("{}/fdinfo/{}", proc_dir, fd));
     if (!info) continue;
     const std::string flags = status_field(*info, "flags");
@@ -96,7 +104,8 @@ std::map<int, PipeEnd> pipe_ends(const std::string& proc_dir) {
 }
 
 // What a sleeping thread waits for, from /proc/.../syscall ("0 0x3 ..." for
-// read(3, ...)); none for anything a deadlock of pipes and children is not made of.
+// read(3, ...)); none for anything a deadlock of pipes and children is not
+// made of (a FIFO among them).
 Wait wait_of(const std::string& syscall_line, const std::map<int, PipeEnd>& pipes) {
   std::istringstream in(syscall_line);
   long number = -1;
@@ -148,7 +157,7 @@ std::optional<Proc> read_proc(const std::string& proc_root, int pid, bool& zombi
   return p;
 }
 
-// The pipes and FIFOs the grader (this process) has open: it may still use them.
+// The pipes the grader (this process) has open: it may still use them.
 std::set<PipeId> grader_pipes() {
   std::set<PipeId> ids;
   for (const auto& [fd, end] : pipe_ends("/proc/self")) ids.insert(end.pipe);

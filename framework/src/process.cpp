@@ -399,7 +399,10 @@ void Process::pump() {
     }
     if (!m_timed_out && m_deadlock_check && Clock::now() >= next_deadlock_check) {
       next_deadlock_check = Clock::now() + k_deadlock_check_every;
-      if (auto why = m_deadlock_check()) {
+      pollfd ended{m_pidfd.get(), POLLIN, 0};
+      // A stuck world's processes can never end: if ours has ended, what is
+      // stuck is others (an orphan, say), and our result is its own exit.
+      if (auto why = m_deadlock_check(); why && ::poll(&ended, 1, 0) == 0) {
         std::lock_guard guard(m_mutex);
         m_stuck = *why;
         m_timed_out = true;

@@ -130,5 +130,29 @@ int main(void) {
   EXPECT_THAT(p->stdout_text(), HasSubstr("woken"));
 }
 
+// A FIFO has a name: the check may start its writer later. A reader that
+// holds it open for writing too (O_RDWR, so that open does not block) and
+// waits is not stuck.
+TEST_F(Deadlock, AReaderOfANamedFifoWaitsForTheNextProgram) {
+  auto exe = program("fiforeader", R"(
+#include <fcntl.h>
+#include <sys/stat.h>
+int main(void) {
+  mkfifo("f", 0600); int fd = open("f", O_RDWR);
+  printf("ready\n"); fflush(stdout);
+  char c; if (read(fd, &c, 1) != 1) return 1;
+  printf("got %c\n", c); return 0;
+})");
+  World world(WorldOptions{});
+  auto reader = run(world, exe);
+  ASSERT_TRUE(reader->wait_for_stdout([](const std::string& out) { return out.find("ready\n") != std::string::npos; }, 5s));
+  std::this_thread::sleep_for(700ms);
+  SpawnOptions writer;
+  writer.argv = {"/bin/sh", "-c", "printf x > f"};
+  EXPECT_TRUE(world.spawn(writer)->wait().exited_with(0));
+  EXPECT_TRUE(reader->wait().exited_with(0)) << reader->wait().describe();
+  EXPECT_EQ(reader->stdout_text(), "ready\ngot x\n");
+}
+
 }  // namespace
 }  // namespace labgrade

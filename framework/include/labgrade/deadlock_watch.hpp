@@ -3,17 +3,18 @@
 //
 //   DeadlockWatch watch(world.init_pid());
 //   if (auto why = watch.look()) ...   // called now and then while a program runs
-//   // "pipe (pid 3) waits to read a pipe whose write end is open only in
-//   //  pipe (pid 3) and pipe (pid 2); pipe (pid 2) waits for its child"
+//   // "pipe (pid 2) waits for its child pipe (pid 3); pipe (pid 3) waits to
+//   //  read from a pipe whose write end is open only in pipe (pid 3)"
 //
 // It is conservative, and says "stuck" only when nothing could ever change:
 // every thread of every process of the world sleeps in read or write on a
-// pipe or FIFO, or in wait for its children; the other ends of those pipes are
+// pipe (made by pipe(): a FIFO has a name that a program the check starts
+// next may open), or in wait for its children; the other ends of those pipes are
 // open only in processes of the world that are stuck too (never in the
 // grader, who may still write or read); the children waited for are stuck
 // too; and no process has a signal handler (a signal from the check could
 // wake it: the self-pipe trick). Anything else (running, sleep, poll, futex,
-// message queues, semaphores, open of a FIFO) means "not stuck". A look says
+// message queues, semaphores, a FIFO) means "not stuck". A look says
 // "stuck" only when the one before said so too with the same threads in the
 // same calls and no thread having run in between: a view read while the
 // world changed is never taken for a deadlock.
