@@ -443,7 +443,11 @@ bool CheckWorld::wait_until(const std::function<bool()>& condition, std::chrono:
 
 const LabSpec& LabCheck::lab() const { return context().lab; }
 
-CheckWorld LabCheck::new_world() {
+CheckWorld LabCheck::new_world() { return make_world(false); }
+
+CheckWorld LabCheck::new_world_with_cores_to_itself() { return make_world(true); }
+
+CheckWorld LabCheck::make_world(bool cores_to_itself) {
   GradingContext& ctx = context();
   WorldOptions options;
   options.shm_mb = ctx.lab.limits.shm_mb;
@@ -453,12 +457,11 @@ CheckWorld LabCheck::new_world() {
   options.files = ctx.lab.world_files;
   options.scratch_parent = ctx.scratch;
   options.world_limits = CgroupLimits{ctx.lab.limits.world_memory_mb, ctx.lab.limits.processes};
-  const auto asked = std::chrono::steady_clock::now();
+  options.cores_to_itself = cores_to_itself;
   auto world = std::make_unique<World>(options);
-  // Without isolation a world waits for the machine (one at a time): that
-  // wait is not the check's time.
-  if (world->isolation() == Isolation::none && ctx.deadline != std::chrono::steady_clock::time_point::max())
-    ctx.deadline += std::chrono::steady_clock::now() - asked;
+  // A world may wait for the machine (isolation off: one at a time; or for
+  // the cores): that wait is not the check's time.
+  if (ctx.deadline != std::chrono::steady_clock::time_point::max()) ctx.deadline += world->waited();
   return CheckWorld(std::move(world));
 }
 

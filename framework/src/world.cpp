@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstddef>
 #include <cstdlib>
@@ -294,22 +295,25 @@ std::atomic<bool>& host_lock_flag() {
 
 // A machine-wide lock that leaves no file behind and dies with its holder:
 // an abstract unix socket name can be bound by one socket at a time.
-UniqueFd lock_host() {
-  if (host_lock_flag().exchange(true)) {
-    throw GraderError("isolation is off and this process already has a world: one world at a time");
-  }
+UniqueFd lock_machine(const std::string& name) {
   UniqueFd fd{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
   if (!fd) throw SyscallError("socket", "AF_UNIX, SOCK_STREAM", errno);
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
-  const char name[] = "labgrade-isolation-off";
-  std::memcpy(address.sun_path + 1, name, sizeof name - 1);
-  const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + sizeof name - 1);
+  std::memcpy(address.sun_path + 1, name.data(), name.size());
+  const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
   while (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), length) != 0) {
-    if (errno != EADDRINUSE) throw SyscallError("bind", "@labgrade-isolation-off", errno);
-    ::poll(nullptr, 0, 5);  // another labgrade holds the host: wait for its world to end
+    if (errno != EADDRINUSE) throw SyscallError("bind", "@" + name, errno);
+    ::poll(nullptr, 0, 5);  // another labgrade holds it: wait for its world to end
   }
   return fd;
+}
+
+UniqueFd lock_host() {
+  if (host_lock_flag().exchange(true)) {
+    throw GraderError("isolation is off and this process already has a world: one world at a time");
+  }
+  return lock_machine("labgrade-isolation-off");
 }
 
 void release_host_lock() { host_lock_flag().store(false); }
@@ -362,6 +366,9 @@ World::World(const WorldOptions& options, Isolation isolation)
     : m_isolation(isolation), m_workdir("labgrade-world-", options.scratch_parent),
       m_shm_names(options.shm_names), m_mq_names(options.mq_names), m_files(options.files), m_shm_mb(options.shm_mb),
       m_workdir_mb(options.workdir_mb) {
+  const auto asked = std::chrono::steady_clock::now();
+  // Taken first, before the host (isolation off): always in this order.
+  if (options.cores_to_itself) m_cores_lock = lock_machine("labgrade-cores-to-itself");
   if (options.world_limits && cgroup_support().version != CgroupVersion::none) {
     m_cgroup = std::make_shared<WorldCgroup>(cgroup_support(), *options.world_limits);
   }
@@ -369,11 +376,13 @@ World::World(const WorldOptions& options, Isolation isolation)
     make_files(options.files);
     // One world at a time on the host: fixed names would collide.
     m_host_lock = lock_host();
+    m_waited = std::chrono::steady_clock::now() - asked;
     become_subreaper_once();
     remove_host_objects(false);  // left by an earlier run that was killed
     m_host_shm_before = host_shm_entries();
     return;
   }
+  m_waited = std::chrono::steady_clock::now() - asked;
   start_init(options);
   try {
     make_files(options.files);
@@ -552,6 +561,7 @@ void World::tear_down() noexcept {
     m_host_lock.reset();
     release_host_lock();
   }
+  m_cores_lock.reset();
   // Anything that escaped both (it cannot, in a pid namespace) is still in the cgroup.
   if (m_cgroup) m_cgroup->kill_all();
   m_processes.clear();

@@ -10,6 +10,8 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <thread>
+#include <future>
 #include <set>
 #include <sstream>
 #include <string>
@@ -157,6 +159,28 @@ TEST_F(NamespacedWorld, AWorldAfterAnotherMayReuseItsEmptyNetwork) {
   auto p = next.spawn(shell("cat /proc/net/dev"));
   ASSERT_TRUE(p->wait().exited_with(0)) << p->stderr_text();
   EXPECT_THAT(p->stdout_text(), HasSubstr("lo:"));
+}
+
+// Worlds that want the cores to themselves never live at once, on the
+// whole machine; the wait is told (the check does not count it), and other
+// worlds do not wait.
+TEST_F(NamespacedWorld, WorldsWithCoresToThemselvesTakeTurns) {
+  WorldOptions alone = small_world();
+  alone.cores_to_itself = true;
+  auto first = std::make_unique<World>(alone);
+  std::promise<std::chrono::steady_clock::duration> waited;
+  std::thread second([&] {
+    World w(alone);
+    waited.set_value(w.waited());
+  });
+  {
+    World other(small_world());
+    EXPECT_LT(other.waited(), 100ms) << "a world that did not ask does not wait";
+  }
+  std::this_thread::sleep_for(300ms);
+  first.reset();
+  second.join();
+  EXPECT_GE(waited.get_future().get(), 250ms) << "the second waited for the first to end";
 }
 
 TEST_F(NamespacedWorld, TeardownKillsASetsidDaemon) {

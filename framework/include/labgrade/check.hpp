@@ -355,6 +355,10 @@ class CheckWorld {
 class LabCheck : public ::testing::Test {
  protected:
   CheckWorld new_world();
+  /// A world that no other such world shares the machine with while it lives
+  /// (waited for, not counted in the check's time): for a check that times a
+  /// busy-waiting pair, which is only fast with cores to itself.
+  CheckWorld new_world_with_cores_to_itself();
   Program student(const std::string& name) { return Program(Role::student, name); }
   Program peer(const std::string& name) { return Program(Role::peer, name); }
   Program reference(const std::string& name) { return Program(Role::reference, name); }
@@ -363,6 +367,9 @@ class LabCheck : public ::testing::Test {
   /// `digits` fresh random hex digits: data a hard-coded answer can't match.
   static std::string nonce_hex(std::size_t digits);
   const LabSpec& lab() const;
+
+ private:
+  CheckWorld make_world(bool cores_to_itself);
 };
 
 /// Bytes as a C-like literal for messages: "Hello\n\0" → "Hello\\n\\0".

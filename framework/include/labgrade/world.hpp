@@ -24,6 +24,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -81,6 +82,10 @@ struct WorldOptions {
   /// Limits for the whole world, held by a cgroup where the machine has one
   /// (cgroup_support()); without, every program keeps only its own rlimits.
   std::optional<CgroupLimits> world_limits;
+  /// No other world that asks for this runs at the same time on this machine
+  /// (a machine-wide lock, waited for): for a check that times programs
+  /// whose speed depends on having cores to themselves (a busy-waiting pair).
+  bool cores_to_itself = false;
 };
 
 class World {
@@ -134,6 +139,8 @@ class World {
   const std::vector<std::string>& mq_names() const noexcept { return m_mq_names; }
   /// The cgroup holding the world's limits (null without one).
   std::shared_ptr<const WorldCgroup> cgroup() const noexcept { return m_cgroup; }
+  /// How long making it waited for other worlds (the machine-wide locks).
+  std::chrono::steady_clock::duration waited() const noexcept { return m_waited; }
   /// What can tell, later, which of its limits the world hit.
   WorldLimitsProbe limits_probe() const;
 
@@ -151,6 +158,8 @@ class World {
   UniqueFd m_control;  // closing it tells the init to end the world; 'q' asks for a census
   UniqueFd m_replies;  // the init's answers
   UniqueFd m_host_lock;
+  UniqueFd m_cores_lock;
+  std::chrono::steady_clock::duration m_waited{};
   std::vector<std::string> m_shm_names, m_mq_names, m_files;
   std::vector<std::string> m_host_shm_before;  // isolation off: the host's /dev/shm when the world began (sorted)
   void remove_host_objects(bool at_teardown) noexcept;
