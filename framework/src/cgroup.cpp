@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "labgrade/error.hpp"
+#include "labgrade/proc_files.hpp"
 
 namespace labgrade {
 
@@ -403,13 +404,8 @@ namespace {
 // SIGKILLed labgrade, in a container whose init does not reap).
 bool has_ended(pid_t pid) {
   if (::kill(pid, 0) != 0) return errno == ESRCH;
-  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
-  std::string line;
-  if (!std::getline(stat, line)) return true;
-  const auto close = line.rfind(')');
-  if (close == std::string::npos || close + 2 >= line.size()) return false;
-  const char state = line[close + 2];
-  return state == 'Z' || state == 'X';
+  auto stat = read_proc_stat(fmt::format("/proc/{}/stat", pid));
+  return !stat || stat->state == 'Z' || stat->state == 'X';
 }
 
 }  // namespace

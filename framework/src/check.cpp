@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "labgrade/error.hpp"
+#include "labgrade/proc_files.hpp"
 
 namespace labgrade {
 
@@ -271,18 +272,10 @@ std::optional<Failure> Run::check_still_running(std::chrono::duration<double> se
 }
 
 double Run::cpu_seconds() const {
-  std::ifstream in(fmt::format("/proc/{}/stat", m_process->pid()));
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto close = text.rfind(')');  // the name may hold spaces; the fields follow its ')'
-  if (close == std::string::npos) throw GraderError(fmt::format("cannot read /proc/{}/stat", m_process->pid()));
-  std::istringstream fields(text.substr(close + 2));
-  std::string field;
-  long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {  // fields 14 and 15: utime, stime (clock ticks)
-    if (i == 14) utime = std::stol(field);
-    if (i == 15) stime = std::stol(field);
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  const std::string path = fmt::format("/proc/{}/stat", m_process->pid());
+  auto stat = read_proc_stat(path);
+  if (!stat) throw GraderError("cannot read " + path);
+  return stat->cpu_seconds();
 }
 
 void Run::wake() {

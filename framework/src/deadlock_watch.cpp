@@ -17,6 +17,8 @@
 
 #include <fmt/format.h>
 
+#include "labgrade/proc_files.hpp"
+
 namespace labgrade {
 
 namespace {
@@ -44,16 +46,6 @@ struct Proc {
   std::map<int, PipeEnd> pipes;    // its descriptors that are pipes
   std::string fingerprint;         // its threads' calls and run times
 };
-
-std::optional<std::string> read_small(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string text;
-  char buffer[4096];
-  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<std::size_t>(n));
-  ::close(fd);
-  return text;
-}
 
 std::vector<int> numeric_entries(const std::string& dir) {
   std::vector<int> out;
@@ -94,7 +86,7 @@ std::map<int, PipeEnd> pipe_ends(const std::string& proc_dir) {
     if (n < 6 || std::string_view(target, 6) != "pipe:[") continue;
     struct stat st {};
     if (::stat(link.c_str(), &st) != 0 || !S_ISFIFO(st.st_mode)) continue;
-    auto info = read_small(fmt::format("{}/fdinfo/{}", proc_dir, fd));
+    auto info = read_proc_file(fmt::format("{}/fdinfo/{}", proc_dir, fd));
     if (!info) continue;
     const std::string flags = status_field(*info, "flags");
     if (flags.empty()) continue;
@@ -126,7 +118,7 @@ Wait wait_of(const std::string& syscall_line, const std::map<int, PipeEnd>& pipe
 std::optional<Proc> read_proc(const std::string& proc_root, int pid, bool& zombie) {
   const std::string dir = fmt::format("{}/{}", proc_root, pid);
   zombie = false;
-  auto status = read_small(dir + "/status");
+  auto status = read_proc_file(dir + "/status");
   if (!status) return std::nullopt;
   Proc p;
   p.pid = pid;
@@ -141,12 +133,10 @@ std::optional<Proc> read_proc(const std::string& proc_root, int pid, bool& zombi
   p.pipes = pipe_ends(dir);
   for (int tid : numeric_entries(dir + "/task")) {
     const std::string task = fmt::format("{}/task/{}", dir, tid);
-    auto stat = read_small(task + "/stat");
-    auto syscall = read_small(task + "/syscall");
-    auto runtime = read_small(task + "/schedstat");
-    if (!stat || !syscall || !runtime) return std::nullopt;
-    const auto close = stat->rfind(')');
-    if (close == std::string::npos || close + 2 >= stat->size() || (*stat)[close + 2] != 'S') return std::nullopt;
+    auto stat = read_proc_stat(task + "/stat");
+    auto syscall = read_proc_file(task + "/syscall");
+    auto runtime = read_proc_file(task + "/schedstat");
+    if (!stat || !syscall || !runtime || stat->state != 'S') return std::nullopt;
     Wait w = wait_of(*syscall, p.pipes);
     if (w.kind == Wait::none) return std::nullopt;
     p.waits.push_back(w);

@@ -21,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include "labgrade/proc_files.hpp"
+
 namespace labgrade::test {
 
 /// The labgrade source tree (set by framework/tests/CMakeLists.txt).
@@ -79,10 +81,8 @@ inline std::vector<pid_t> pids_with_cmdline(const std::string& marker) {
 
 /// The state letter of /proc/<pid>/stat ('R', 'S', 'T', 'Z', ...), or 0 when gone.
 inline char process_state(pid_t pid) {
-  std::string stat = read_text("/proc/" + std::to_string(pid) + "/stat");
-  auto close = stat.rfind(')');
-  if (close == std::string::npos || close + 2 >= stat.size()) return 0;
-  return stat[close + 2];
+  auto stat = read_proc_stat("/proc/" + std::to_string(pid) + "/stat");
+  return stat ? stat->state : 0;
 }
 
 /// Ends, at scope exit, every process whose command line holds `marker`:
