@@ -15,6 +15,7 @@
 #include "labgrade/process.hpp"
 #include "shim_sources.hpp"
 #include "labgrade/temp_dir.hpp"
+#include "labgrade/world.hpp"
 
 namespace labgrade {
 
@@ -68,6 +69,7 @@ struct Job {
   BuildResult result;
   std::vector<std::string> argv;
   fs::path cwd;
+  std::unique_ptr<class World> world;  // the compiler's
   std::shared_ptr<Process> process;
 };
 
@@ -100,11 +102,13 @@ std::string source_problem(const fs::path& submission, const std::string& name) 
   return {};
 }
 
-// Copies the program's sources, and the submission's own headers (a header
-// the lab provides in its include/ is the lab's: a student's copy is not
-// used); returns what is wrong with a source, if anything.
+// Everything the compiler may read, in one folder (the only one of the
+// host its world holds): the program's sources and the submission's own
+// headers, the lab's include/ as include/ (a header the lab provides is the
+// lab's: a student's copy is not used) and the clock shim's object. Returns
+// what is wrong with a source, if anything.
 std::string stage_sources(const ProgramSpec& program, const fs::path& from, const fs::path& to,
-                          const fs::path& lab_include) {
+                          const fs::path& lab_include, const fs::path& clock_shim) {
   fs::create_directories(to);
   for (const auto& source : program.sources) {
     if (std::string problem = source_problem(from, source); !problem.empty()) return problem;
@@ -117,7 +121,27 @@ std::string stage_sources(const ProgramSpec& program, const fs::path& from, cons
     if (!source_problem(from, name.string()).empty()) continue;  // a bad header: the compiler will say it is missing
     fs::copy_file(entry.path(), to / name, fs::copy_options::overwrite_existing, ec);
   }
+  if (fs::is_directory(lab_include)) fs::copy(lab_include, to / "include", fs::copy_options::recursive);
+  if (!clock_shim.empty()) fs::copy_file(clock_shim, to / clock_shim.filename());
   return {};
+}
+
+// The compiler in a world of its own, like the programs it builds: it sees
+// the system's folders and the staged folder (its working directory), runs
+// as the sandbox user, and an #include of a file of the machine finds nothing.
+void start_compiler(Job& job, const LabSpec& lab) {
+  WorldOptions world;
+  world.hidden = {lab.dir(), lab.reference_dir};
+  world.shm_mb = 1;
+  world.workdir_bind = job.cwd;
+  world.scratch_parent = job.cwd.parent_path();
+  job.world = std::make_unique<World>(world);
+  SpawnOptions options;
+  options.argv = job.argv;
+  options.env = {"TMPDIR=."};  // its own folder: the sandbox user may not search the folders above it
+  options.time_limit = k_compile_time_limit;
+  options.output_cap = 64 * 1024;
+  job.process = job.world->spawn(options);
 }
 
 void finish(Job& job) {
@@ -162,7 +186,7 @@ Builds build_programs(const LabSpec& lab, const fs::path& source_dir, const fs::
       job.result.program = program.name;
       job.result.variant = variant.name;
       job.cwd = out_dir / variant.name / (program.name + ".src");
-      std::string problem = stage_sources(program, source_dir, job.cwd, include_dir);
+      std::string problem = stage_sources(program, source_dir, job.cwd, include_dir, clock_shim);
       if (!problem.empty()) {
         job.result.summary = problem;
         builds.add(std::move(job.result));
@@ -172,11 +196,11 @@ Builds build_programs(const LabSpec& lab, const fs::path& source_dir, const fs::
       job.argv = {compiler};
       job.argv.insert(job.argv.end(), lab.flags.begin(), lab.flags.end());
       job.argv.insert(job.argv.end(), variant.flags.begin(), variant.flags.end());
-      if (fs::is_directory(include_dir)) job.argv.push_back("-I" + include_dir.string());
-      job.argv.insert(job.argv.end(), {"-o", job.result.executable.string()});
+      if (fs::is_directory(include_dir)) job.argv.push_back("-Iinclude");
+      job.argv.insert(job.argv.end(), {"-o", program.name});
       for (const auto& s : program.sources) job.argv.push_back(fs::path(s).filename().string());
       if (!clock_shim.empty()) {
-        job.argv.push_back(clock_shim.string());
+        job.argv.push_back(clock_shim.filename().string());
         job.argv.push_back(k_clock_wraps);
       }
       job.argv.insert(job.argv.end(), lab.libs.begin(), lab.libs.end());
@@ -184,20 +208,19 @@ Builds build_programs(const LabSpec& lab, const fs::path& source_dir, const fs::
       pending.push_back(std::move(job));
     }
   }
-  // Up to `jobs` compilers at once; each finishes in its own pump thread.
+  // Up to `jobs` compilers at once, each in its world; each finishes in its own pump thread.
   std::size_t started = 0, finished = 0;
   const std::size_t limit = static_cast<std::size_t>(std::max(1, jobs));
   while (finished < pending.size()) {
     while (started < pending.size() && started - finished < limit) {
       Job& job = pending[started++];
-      SpawnOptions options;
-      options.argv = job.argv;
-      options.cwd = job.cwd;
-      options.time_limit = k_compile_time_limit;
-      options.output_cap = 64 * 1024;
-      job.process = Process::spawn(options);
+      start_compiler(job, lab);
     }
-    finish(pending[finished++]);
+    Job& job = pending[finished++];
+    finish(job);
+    job.process.reset();
+    job.world.reset();
+    if (job.result.ok) fs::rename(job.cwd / job.result.program, job.result.executable);
   }
   for (auto& job : pending) builds.add(std::move(job.result));
   return builds;
@@ -315,6 +338,10 @@ Builds build_reference(const LabSpec& lab, const fs::path& cache_dir, int jobs) 
       throw GraderError(fmt::format("the reference {} ({}) does not compile: {}", result.program,
                                     result.variant, result.summary));
     }
+  }
+  // Only the programs are kept: never the reference's sources, whoever may read the cache.
+  for (const auto& variant : lab.variants) {
+    for (const auto& program : lab.programs) fs::remove_all(staging.path() / variant.name / (program.name + ".src"));
   }
   std::error_code ec;
   fs::rename(staging.path(), final_dir, ec);

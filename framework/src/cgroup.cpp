@@ -2,8 +2,12 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#include <random>
 
 #include <atomic>
 #include <cerrno>
@@ -20,6 +24,7 @@
 
 #include "labgrade/error.hpp"
 #include "labgrade/proc_files.hpp"
+#include "labgrade/unique_fd.hpp"
 
 namespace labgrade {
 
@@ -250,9 +255,49 @@ Pool& pool() {
   return p;
 }
 
+
+// "@labgrade-alive-<token>": an abstract socket a process holds while its
+// groups may be in use. Its pid alone cannot tell: a labgrade in another pid
+// namespace (a container, CI's outer sandbox) has pids this one cannot see.
+bool bind_alive(const std::string& token, UniqueFd& out) {
+  UniqueFd fd{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+  if (!fd) return false;
+  const std::string name = "labgrade-alive-" + token;
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path + 1, name.data(), name.size());
+  const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), length) != 0) return false;
+  out = std::move(fd);
+  return true;
+}
+
+const std::string& alive_token() {
+  static UniqueFd held;
+  static const std::string token = [] {
+    std::random_device random;
+    for (;;) {
+      std::string t = fmt::format("{:08x}{:08x}", random(), random());
+      if (bind_alive(t, held)) return t;
+    }
+  }();
+  return token;
+}
+
+// Whether the process that named a group "labgrade-<pid>-<token>-<n>" still holds its token.
+bool token_held(const std::string& group_name) {
+  const auto first = group_name.find('-', 9);  // after "labgrade-"
+  const auto second = first == std::string::npos ? first : group_name.find('-', first + 1);
+  if (second == std::string::npos) return false;
+  const std::string token = group_name.substr(first + 1, second - first - 1);
+  if (token.size() != 16 || token.find_first_not_of("0123456789abcdef") != std::string::npos) return false;
+  UniqueFd probe;
+  return !bind_alive(token, probe);  // in use: its owner lives
+}
+
 Group make_group(const CgroupSupport& support) {
   static std::atomic<unsigned> next{0};
-  const std::string name = fmt::format("labgrade-{}-{}", ::getpid(), next++);
+  const std::string name = fmt::format("labgrade-{}-{}-{}", ::getpid(), alive_token(), next++);
   Group g{support.version, {}, {}, ""};
   try {
     const std::vector<fs::path> parents = support.version == CgroupVersion::v1
@@ -418,7 +463,7 @@ void remove_stale_cgroups(const CgroupSupport& support) noexcept {
       const std::string name = entry.path().filename().string();
       pid_t owner = 0;
       if (std::sscanf(name.c_str(), "labgrade-%d-", &owner) != 1 || owner <= 0) continue;
-      if (owner == ::getpid() || !has_ended(owner)) continue;  // its owner still runs
+      if (owner == ::getpid() || token_held(name) || !has_ended(owner)) continue;  // its owner still runs
       remove_group(entry.path());
     }
   }

@@ -285,20 +285,6 @@ void Run::wake() {
 
 // ---- CheckWorld ----------------------------------------------------------
 
-// The last NSpid of /proc/PID/status: the pid as the innermost namespace numbers it.
-static pid_t world_pid_of(pid_t host_pid) {
-  std::ifstream in(fmt::format("/proc/{}/status", host_pid));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("NSpid:", 0) != 0) continue;
-    std::istringstream fields(line.substr(6));
-    pid_t pid = -1, last = -1;
-    while (fields >> pid) last = pid;
-    return last;
-  }
-  return -1;
-}
-
 Run CheckWorld::run(Program program) {
   GradingContext& ctx = context();
   const bool is_student = program.role() == Role::student;
@@ -335,7 +321,22 @@ Run CheckWorld::run(Program program) {
   }
   m_last_program = program.who();
   auto process = m_world->spawn(std::move(options));
-  return Run(std::move(program), process, std::move(clock), world_pid_of(process->pid()), m_world->limits_probe());
+  if (is_student) m_student_processes.emplace_back(program.who(), process);
+  return Run(std::move(program), process, std::move(clock), innermost_pid(process->pid()), m_world->limits_probe());
+}
+
+CheckWorld::~CheckWorld() {
+  if (!m_world) return;  // moved from
+  for (const auto& [who, process] : m_student_processes) {
+    std::string why = process->refused_signal();
+    if (why.empty()) continue;
+    current_failure() = Failure{fmt::format("{} to signal only its own processes (itself and the children it made)", who),
+                                why + "; labgrade refused",
+                                "send signals only to pids your program made (fork's return value) or to itself: "
+                                "never kill(-1, ...), never your parent or another program's pid",
+                                false};
+    return;
+  }
 }
 
 fs::path CheckWorld::shm_path(const std::string& name) const {
@@ -451,6 +452,7 @@ CheckWorld LabCheck::make_world(bool cores_to_itself) {
   options.scratch_parent = ctx.scratch;
   options.world_limits = CgroupLimits{ctx.lab.limits.world_memory_mb, ctx.lab.limits.processes};
   options.cores_to_itself = cores_to_itself;
+  options.hidden = {ctx.lab.dir(), ctx.lab.reference_dir};
   auto world = std::make_unique<World>(options);
   // A world may wait for the machine (isolation off: one at a time; or for
   // the cores): that wait is not the check's time.

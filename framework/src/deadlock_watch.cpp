@@ -122,7 +122,11 @@ std::optional<Proc> read_proc(const std::string& proc_root, int pid, bool& zombi
   if (!status) return std::nullopt;
   Proc p;
   p.pid = pid;
-  p.name = status_field(*status, "Name");
+  // Its program's name from argv[0]: a kernel before 6.14 names a program
+  // started with execveat (as the world's are) after the descriptor ("3").
+  auto cmdline = read_proc_file(dir + "/cmdline");
+  const std::string arg0 = cmdline ? cmdline->substr(0, cmdline->find('\0')) : "";
+  p.name = arg0.empty() ? status_field(*status, "Name") : arg0.substr(arg0.rfind('/') + 1);
   p.ppid = std::atoi(status_field(*status, "PPid").c_str());
   if (status_field(*status, "State").rfind("Z", 0) == 0) {
     zombie = true;

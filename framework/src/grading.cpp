@@ -199,6 +199,14 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
 
   const fs::path cache_dir = options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
   TempDir scratch("labgrade-");
+  // Without namespaces, as root, programs run as the sandbox user in folders
+  // of this scratch: it may pass through it to their own (never list it),
+  // and never into the builds.
+  fs::create_directory(scratch.path() / "build");
+  if (isolation == Isolation::none && ::geteuid() == 0) {
+    fs::permissions(scratch.path(), fs::perms::others_exec, fs::perm_options::add);
+    fs::permissions(scratch.path() / "build", fs::perms::owner_all, fs::perm_options::replace);
+  }
   Builds student = build_programs(lab, submission, scratch.path() / "build", jobs, cache_dir);
   Builds reference = build_reference(lab, cache_dir, jobs);
 
@@ -226,6 +234,7 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
   report.submission = fs::absolute(submission).lexically_normal().string();
   report.isolation = to_string(isolation);
   report.isolation_note = isolation_fallback_reason();
+  if (isolation == Isolation::none) report.isolation_note += "; programs contained by " + host_containment(!lab.mq_names.empty());
   if (cgroup_support().version == CgroupVersion::none) report.cgroups_missing = cgroup_support().reason;
   auto found = read_results(results);
   std::string runner_problem;

@@ -39,3 +39,29 @@ std::optional<ProcStat> read_proc_stat(const std::string& path) {
 }
 
 }  // namespace labgrade
+
+namespace labgrade {
+
+long status_number(const std::string& status, const std::string& field) {
+  const std::string key = "\n" + field + ":";
+  std::size_t at = status.rfind(field + ":", 0) == 0 ? 0 : status.find(key);
+  if (at == std::string::npos) return -1;
+  at = status.find(':', at) + 1;
+  std::istringstream in(status.substr(at, status.find('\n', at) - at));
+  long value = -1;
+  in >> value;
+  return value;
+}
+
+int innermost_pid(int host_pid) {
+  auto status = read_proc_file("/proc/" + std::to_string(host_pid) + "/status");
+  if (!status) return -1;
+  const std::size_t at = status->find("\nNSpid:");
+  if (at == std::string::npos) return host_pid;
+  std::istringstream fields(status->substr(at + 7, status->find('\n', at + 1) - at - 7));
+  int pid = -1, last = -1;
+  while (fields >> pid) last = pid;
+  return last;
+}
+
+}  // namespace labgrade

@@ -1,6 +1,7 @@
 #include "labgrade/process.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -22,6 +23,8 @@
 
 #include "labgrade/error.hpp"
 #include "labgrade/fault_injection.hpp"
+#include "labgrade/landlock.hpp"
+#include "labgrade/proc_files.hpp"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -51,8 +54,11 @@ struct ChildPlan {
   std::vector<std::pair<int, int>> pass_fds;
   std::vector<int> cgroup_fds;  // cgroup.procs files to join ("0": the writer)
   const SeccompFilter* seccomp = nullptr;
-  const SeccompFilter* fork_watch = nullptr;  // its listener goes back over listener_socket
+  const SeccompFilter* watch = nullptr;  // its listener goes back over listener_socket
   int listener_socket = -1;
+  RunAs run_as;
+  int exec_fd = -1;  // execveat(exec_fd, "", AT_EMPTY_PATH) instead of execve(argv[0])
+  const LandlockRuleset* landlock = nullptr;
 };
 
 // The child's error report: which step failed and its errno.
@@ -61,7 +67,8 @@ struct ChildError {
   int err;
 };
 enum ChildStep {
-  k_step_dup = 1, k_step_chdir, k_step_rlimit, k_step_exec, k_step_setns, k_step_clone, k_step_cgroup, k_step_seccomp
+  k_step_dup = 1, k_step_chdir, k_step_rlimit, k_step_exec, k_step_setns, k_step_clone, k_step_cgroup, k_step_seccomp,
+  k_step_user, k_step_landlock
 };
 
 const char* step_name(int step) {
@@ -74,6 +81,8 @@ const char* step_name(int step) {
     case k_step_clone: return "clone";
     case k_step_seccomp: return "seccomp(SECCOMP_SET_MODE_FILTER)";
     case k_step_cgroup: return "write(cgroup.procs, \"0\") (joining the world's cgroup)";
+    case k_step_user: return "setresuid (becoming the sandbox user)";
+    case k_step_landlock: return "landlock_restrict_self";
     default: return "child set-up";
   }
 }
@@ -132,10 +141,11 @@ UniqueFd receive_fd(int socket) {
     if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
   }
   ::setsid();  // its own session: no controlling terminal, one group to kill
-  if (plan.kill_with_grader) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::dup2(plan.stdin_fd, 0) < 0 || ::dup2(plan.stdout_fd, 1) < 0 || ::dup2(plan.stderr_fd, 2) < 0) {
     child_fail(plan.error_fd, k_step_dup);
   }
+  // As the grader still (the working directory may be below folders that the
+  // sandbox user cannot search: it needs only the folder itself).
   if (plan.cwd != nullptr && ::chdir(plan.cwd) != 0) child_fail(plan.error_fd, k_step_chdir);
   ::umask(022);
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
@@ -147,13 +157,26 @@ UniqueFd receive_fd(int socket) {
     struct rlimit limit {value, value};
     if (::setrlimit(resource, &limit) != 0) child_fail(plan.error_fd, k_step_rlimit);
   }
+  if (plan.run_as.switches()) {
+    if (::setgroups(0, nullptr) != 0 || ::setresgid(plan.run_as.gid, plan.run_as.gid, plan.run_as.gid) != 0 ||
+        ::setresuid(plan.run_as.uid, plan.run_as.uid, plan.run_as.uid) != 0) {
+      child_fail(plan.error_fd, k_step_user);
+    }
+  }
+  // After the change of user, which clears it.
+  if (plan.kill_with_grader) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (plan.landlock != nullptr && !plan.landlock->restrict_self()) child_fail(plan.error_fd, k_step_landlock);
   if (plan.seccomp != nullptr && !plan.seccomp->install()) child_fail(plan.error_fd, k_step_seccomp);
-  if (plan.fork_watch != nullptr) {
-    int listener = plan.fork_watch->install_with_listener();
+  if (plan.watch != nullptr) {
+    int listener = plan.watch->install_with_listener();
     if (listener < 0 || !send_fd(plan.listener_socket, listener)) child_fail(plan.error_fd, k_step_seccomp);
     ::close(listener);
   }
-  ::execve(plan.argv[0], plan.argv.data(), plan.envp.data());
+  if (plan.exec_fd >= 0) {
+    ::syscall(SYS_execveat, plan.exec_fd, "", plan.argv.data(), plan.envp.data(), AT_EMPTY_PATH);
+  } else {
+    ::execve(plan.argv[0], plan.argv.data(), plan.envp.data());
+  }
   child_fail(plan.error_fd, k_step_exec);
 }
 
@@ -281,16 +304,25 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
   plan.pass_fds = options.pass_fds;
   plan.cgroup_fds = options.cgroup_join_fds;
   plan.seccomp = options.seccomp;
+  plan.run_as = options.run_as;
+  plan.landlock = options.landlock;
+  UniqueFd exec_fd;
+  if (options.exec_by_descriptor) {
+    exec_fd.reset(::open(options.argv[0].c_str(), O_PATH | O_CLOEXEC));
+    if (!exec_fd) throw SyscallError("open", fmt::format("\"{}\", O_PATH (the program to run)", options.argv[0]), errno);
+    plan.exec_fd = exec_fd.get();
+  }
   UniqueFd listener_ours, listener_theirs;
-  if (options.count_forks) {
+  if (options.count_forks || options.signal_guard) {
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pair) != 0)
       throw SyscallError("socketpair", "AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC", errno);
     listener_ours.reset(pair[0]);
     listener_theirs.reset(pair[1]);
-    plan.fork_watch = &SeccompFilter::fork_watch();
+    plan.watch = &SeccompFilter::watch(options.count_forks);
     plan.listener_socket = listener_theirs.get();
   }
+  self->m_signal_guard = options.signal_guard;
 
   self->m_start = Clock::now();
   pid_t child = injected_fault("fork", EAGAIN) ? -1 : ::fork();
@@ -325,14 +357,15 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
     throw SyscallError(step_name(failure.step), fmt::format("\"{}\"", options.argv[0]), failure.err);
   }
   self->m_pid = program;
-  if (options.count_forks) {  // sent before its execve, so here by now
-    self->m_fork_listener = receive_fd(listener_ours.get());
-    if (!self->m_fork_listener) {
+  if (plan.watch != nullptr) {  // sent before its execve, so here by now
+    self->m_listener = receive_fd(listener_ours.get());
+    if (!self->m_listener) {
       ::kill(program, SIGKILL);
       ::waitpid(program, nullptr, 0);
-      throw GraderError(fmt::format("{}: the seccomp listener counting its processes did not arrive", self->m_name));
+      throw GraderError(fmt::format("{}: the seccomp listener watching its signals and processes did not arrive", self->m_name));
     }
-    self->m_forks = 0;
+    if (options.count_forks) self->m_forks = 0;
+    if (self->m_signal_guard) self->m_tree_root = self->m_signal_guard->numbers_like_host() ? program : innermost_pid(program);
   }
 
   self->m_pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, program, 0)));
@@ -381,7 +414,7 @@ void Process::pump() {
     nfds_t i_out = m_stdout ? add(m_stdout.get(), POLLIN) : ~nfds_t{0};
     nfds_t i_err = m_stderr ? add(m_stderr.get(), POLLIN) : ~nfds_t{0};
     nfds_t i_in = want_write ? add(m_stdin.get(), POLLOUT) : ~nfds_t{0};
-    nfds_t i_fork = m_fork_listener ? add(m_fork_listener.get(), POLLIN) : ~nfds_t{0};
+    nfds_t i_fork = m_listener ? add(m_listener.get(), POLLIN) : ~nfds_t{0};
 
     int timeout_ms = -1;
     if (!m_timed_out) {
@@ -414,8 +447,8 @@ void Process::pump() {
       while (::read(m_wake_read.get(), buffer, sizeof buffer) > 0) {
       }
     }
-    if (i_fork != ~nfds_t{0} && (fds[i_fork].revents & POLLIN)) serve_fork_notification();
-    else if (i_fork != ~nfds_t{0} && fds[i_fork].revents != 0) m_fork_listener.reset();  // no process watched is left
+    if (i_fork != ~nfds_t{0} && (fds[i_fork].revents & POLLIN)) serve_notification();
+    else if (i_fork != ~nfds_t{0} && fds[i_fork].revents != 0) m_listener.reset();  // no process watched is left
     auto drain = [&](UniqueFd& fd, Captured& into) {
       for (;;) {
         ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
@@ -463,31 +496,64 @@ void Process::pump() {
       }
     }
   }
-  std::lock_guard guard(m_mutex);
-  if (!m_result) {  // poll failed: should never happen; end the program rather than hang
-    ::syscall(SYS_pidfd_send_signal, m_pidfd.get(), SIGKILL, nullptr, 0);
-    siginfo_t info{};
-    struct rusage usage {};
-    ::syscall(SYS_waitid, P_PIDFD, m_pidfd.get(), &info, WEXITED | WNOWAIT, &usage);
-    finish_locked(info, usage);
+  {
+    std::lock_guard guard(m_mutex);
+    if (!m_result) {  // poll failed: should never happen; end the program rather than hang
+      ::syscall(SYS_pidfd_send_signal, m_pidfd.get(), SIGKILL, nullptr, 0);
+      siginfo_t info{};
+      struct rusage usage {};
+      ::syscall(SYS_waitid, P_PIDFD, m_pidfd.get(), &info, WEXITED | WNOWAIT, &usage);
+      finish_locked(info, usage);
+    }
+    m_stdin.reset();
+    m_stdout.reset();
+    m_stderr.reset();
   }
-  m_stdin.reset();
-  m_stdout.reset();
-  m_stderr.reset();
+  serve_descendants();
 }
 
-// A process of its tree is about to fork: count it, and let the call go on.
-void Process::serve_fork_notification() {
+// Its descendants may outlive it (a daemon, an orphan): their signals and
+// forks still wait for an answer, until every process under the filter has
+// gone (the listener hangs up) or the handle lets go.
+void Process::serve_descendants() {
+  char buffer[64];
+  while (m_listener && !m_stop.load()) {
+    pollfd fds[2] = {{m_listener.get(), POLLIN, 0}, {m_wake_read.get(), POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0 && errno != EINTR) break;
+    if (fds[1].revents & POLLIN) {
+      while (::read(m_wake_read.get(), buffer, sizeof buffer) > 0) {
+      }
+    }
+    if (fds[0].revents & POLLIN) serve_notification();
+    else if (fds[0].revents != 0) m_listener.reset();
+  }
+}
+
+// A process of its tree is about to fork (counted, and let go on), or to
+// send a signal (let go on only within its own tree: see SignalGuard).
+void Process::serve_notification() {
   seccomp_notif request{};  // must be zeroed before each receive
-  if (::ioctl(m_fork_listener.get(), SECCOMP_IOCTL_NOTIF_RECV, &request) != 0) {
-    if (errno != EINTR && errno != ENOENT) m_fork_listener.reset();  // every watched process has gone
+  if (::ioctl(m_listener.get(), SECCOMP_IOCTL_NOTIF_RECV, &request) != 0) {
+    if (errno != EINTR && errno != ENOENT) m_listener.reset();  // every watched process has gone
     return;
   }
-  ++m_forks;
   seccomp_notif_resp response{};
   response.id = request.id;
   response.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-  ::ioctl(m_fork_listener.get(), SECCOMP_IOCTL_NOTIF_SEND, &response);  // ENOENT: it died meanwhile
+  const bool is_fork = request.data.nr == SYS_fork || request.data.nr == SYS_vfork || request.data.nr == SYS_clone;
+  if (is_fork) {
+    ++m_forks;
+  } else if (m_signal_guard) {
+    if (auto why = m_signal_guard->refusal(request.data, static_cast<pid_t>(request.pid), m_tree_root)) {
+      // Still the same call of a live process (its pid was not recycled meanwhile)?
+      if (::ioctl(m_listener.get(), SECCOMP_IOCTL_NOTIF_ID_VALID, &request.id) != 0) return;
+      response.flags = 0;
+      response.error = -EPERM;
+      std::lock_guard guard(m_mutex);
+      if (m_refused_signal.empty()) m_refused_signal = *why;
+    }
+  }
+  ::ioctl(m_listener.get(), SECCOMP_IOCTL_NOTIF_SEND, &response);  // ENOENT: it died meanwhile
 }
 
 void Process::read_stdout_file() {
@@ -534,6 +600,9 @@ void Process::finish_locked(const siginfo_t& info, const ::rusage& usage) {
 Process::~Process() {
   if (m_pump.joinable()) {
     kill();
+    m_stop.store(true);
+    ssize_t ignored = ::write(m_wake_write.get(), "s", 1);
+    (void)ignored;
     m_pump.join();
   }
 }
@@ -599,6 +668,11 @@ void Process::close_stdin() {
   }
   ssize_t ignored = ::write(m_wake_write.get(), "c", 1);
   (void)ignored;
+}
+
+std::string Process::refused_signal() const {
+  std::lock_guard guard(m_mutex);
+  return m_refused_signal;
 }
 
 std::string Process::stdout_text() const {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <sched.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <cstdint>
@@ -58,34 +59,52 @@ void add_rule(const Context& ctx, std::uint32_t action, const char* call, const 
 
 }  // namespace
 
-const SeccompFilter& SeccompFilter::fork_watch() {
-  static const SeccompFilter filter = [] {
+const SeccompFilter& SeccompFilter::watch(bool count_forks) {
+  auto make = [](bool forks) {
     Context ctx(seccomp_init(SCMP_ACT_ALLOW), seccomp_release);
     if (!ctx) throw GraderError("seccomp_init(SCMP_ACT_ALLOW) failed");
-    add_rule(ctx, SCMP_ACT_NOTIFY, "fork");
-    add_rule(ctx, SCMP_ACT_NOTIFY, "vfork");
-    add_rule(ctx, SCMP_ACT_NOTIFY, "clone", {SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)});
-    add_rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3");
+    for (const char* call : {"kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_send_signal"})
+      add_rule(ctx, SCMP_ACT_NOTIFY, call);
+    if (forks) {
+      add_rule(ctx, SCMP_ACT_NOTIFY, "fork");
+      add_rule(ctx, SCMP_ACT_NOTIFY, "vfork");
+      add_rule(ctx, SCMP_ACT_NOTIFY, "clone", {SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)});
+      add_rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3");
+    }
     SeccompFilter f;
     f.m_program = exported(ctx);
     return f;
-  }();
-  return filter;
+  };
+  static const SeccompFilter signals_only = make(false);
+  static const SeccompFilter signals_and_forks = make(true);
+  return count_forks ? signals_and_forks : signals_only;
 }
 
-const SeccompFilter& SeccompFilter::for_programs() {
-  static const SeccompFilter filter = [] {
+const SeccompFilter& SeccompFilter::for_programs(bool on_host) {
+  auto make = [](bool host) {
     Context ctx(seccomp_init(SCMP_ACT_ALLOW), seccomp_release);
     if (!ctx) throw GraderError("seccomp_init(SCMP_ACT_ALLOW) failed");
     // A call of another architecture (int 0x80 on x86-64) would bypass the rules: refused too.
     if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS); rc != 0)
       throw SyscallError("seccomp_attr_set", "SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS", -rc);
     for (const std::string& name : refused()) add_rule(ctx, SCMP_ACT_KILL_PROCESS, name.c_str());
+    // On the host (no network namespace of its own): no Internet, raw or netlink socket.
+    if (host) {
+      for (int family : refused_socket_families())
+        add_rule(ctx, SCMP_ACT_ERRNO(EACCES), "socket", {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family))});
+    }
     SeccompFilter f;
     f.m_program = exported(ctx);
     return f;
-  }();
-  return filter;
+  };
+  static const SeccompFilter in_world = make(false);
+  static const SeccompFilter on_the_host = make(true);
+  return on_host ? on_the_host : in_world;
+}
+
+const std::vector<int>& SeccompFilter::refused_socket_families() {
+  static const std::vector<int> families = {AF_INET, AF_INET6, AF_PACKET, AF_NETLINK};
+  return families;
 }
 
 bool SeccompFilter::install() const noexcept {

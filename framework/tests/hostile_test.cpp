@@ -104,6 +104,47 @@ TEST_F(Hostile, IgnoresSigterm) {
   world.run(student("prog").args({"spinner"})).exits(0);
 }
 
+TEST_F(Hostile, ReadsShadow) {
+  auto world = new_world();
+  world.run(student("prog").args({"read", "/etc/shadow"})).exits(0);
+}
+
+TEST_F(Hostile, ReadsARootOnlyFile) {
+  auto world = new_world();
+  world.run(student("prog").args({"read", env("LABGRADE_HOSTILE_SECRET_FILE")})).exits(0);
+}
+
+TEST_F(Hostile, SearchesForSecrets) {
+  auto world = new_world();
+  world.run(student("prog").args({"find", "labgrade-secret"}).time_limit(std::chrono::seconds(3))).exits(0);
+}
+
+TEST_F(Hostile, ReadsTheGradersEnvironment) {
+  auto world = new_world();
+  world.run(student("prog").args({"parentenv"})).exits(0);
+}
+
+TEST_F(Hostile, PrintsItsEnvironment) {
+  auto world = new_world();
+  world.run(student("prog").args({"env"})).exits(0).stdout_has("LABGRADE_TEST_SECRET_ENV");
+}
+
+TEST_F(Hostile, KillsItsParent) {
+  auto world = new_world();
+  world.run(student("prog").args({"killparent"})).exits(0);
+}
+
+TEST_F(Hostile, KillsEveryPid) {
+  auto world = new_world();
+  auto bystander = world.run(peer("prog").args({"wait"}));
+  world.run(student("prog").args({"killpids"})).exits(0);
+  bystander.still_running_after(std::chrono::milliseconds(300));
+}
+
+TEST_F(Hostile, IncludesASecret) {
+  expect_builds("incl");
+}
+
 TEST_F(Hostile, Innocent) {
   auto world = new_world();
   world.run(student("prog")).exits(0).stdout_has_line("ok");
@@ -119,7 +160,17 @@ using ::testing::AnyOf;
 using ::testing::HasSubstr;
 
 const char* const k_modes[] = {"forkbomb", "memhog", "shmfill", "diskfill", "flood", "daemon", "killall",
-                               "connect", "writeout", "ptrace", "spinner"};
+                               "connect", "writeout", "ptrace", "spinner", "read", "find", "parentenv", "env",
+                               "killparent", "killpids"};
+
+// Where the hostile programs run: in worlds of namespaces, or on the host
+// (LABGRADE_ISOLATION=off), which CI allows only inside an outer sandbox of
+// its own (LABGRADE_HOSTILE_ON_HOST=1: see framework/tests/CMakeLists.txt).
+bool on_host() { return detect_isolation() == Isolation::none; }
+bool host_allowed() {
+  const char* allowed = std::getenv("LABGRADE_HOSTILE_ON_HOST");
+  return allowed != nullptr && std::string(allowed) == "1";
+}
 
 // Processes still running one of the hostile modes (argv[0] .../prog, argv[1] a mode).
 std::vector<pid_t> hostile_processes() {
@@ -160,11 +211,14 @@ class Containment : public ::testing::Test {
     bool host_file_written = false;
     bool bystander_alive = false;
     std::vector<std::string> cgroups_left;
+    std::vector<std::string> secrets;  // nothing of these may appear in any report
+    std::string json;                  // the whole report, as CI would read it
+    std::string text;
   };
 
   static void SetUpTestSuite() {
     if (!test::have_gcc()) return;
-    if (detect_isolation() == Isolation::none) return;
+    if (on_host() && !host_allowed()) return;
     if (cgroup_support().version == CgroupVersion::none && ::geteuid() == 0) return;  // a fork bomb as root, unheld
     s_run = new Run(grade_hostile());
   }
@@ -174,7 +228,8 @@ class Containment : public ::testing::Test {
   }
   void SetUp() override {
     if (!test::have_gcc()) GTEST_SKIP() << "gcc is not installed";
-    if (detect_isolation() == Isolation::none) GTEST_SKIP() << "no namespaces here: hostile programs are not run on the host";
+    if (on_host() && !host_allowed())
+      GTEST_SKIP() << "no namespaces here: hostile programs run on the host only inside CI's outer sandbox";
     if (s_run == nullptr) GTEST_SKIP() << "root without cgroups: a fork bomb would not be held (" << describe(cgroup_support()) << ")";
   }
 
@@ -193,6 +248,27 @@ class Containment : public ::testing::Test {
     const fs::path outside = scratch.path() / "escaped";
     ::setenv("LABGRADE_HOSTILE_PORT", std::to_string(ntohs(address.sin_port)).c_str(), 1);
     ::setenv("LABGRADE_HOSTILE_OUTSIDE", outside.c_str(), 1);
+    // Secrets of the machine: a file only the grader's user may read, one in
+    // /root for the compiler (as root), the grader's environment, the lab's
+    // reference, and /etc/shadow.
+    const std::string digits = test::unique_digits();
+    const fs::path secret_file = scratch.path() / "labgrade-secret-rootonly";
+    run.secrets.push_back("ROOT-ONLY-SECRET-" + digits);
+    test::write_text(secret_file, run.secrets.back() + "\n");
+    ::chmod(secret_file.c_str(), 0600);
+    ::setenv("LABGRADE_HOSTILE_SECRET_FILE", secret_file.c_str(), 1);
+    run.secrets.push_back("ENVIRONMENT-SECRET-" + digits);
+    ::setenv("LABGRADE_TEST_SECRET_ENV", run.secrets.back().c_str(), 1);
+    run.secrets.push_back("REFERENCE-SOURCE-SECRET-5c1e");
+    run.secrets.push_back("THE_SECRET_" + digits);
+    const fs::path root_header = "/root/labgrade-secret.h";
+    const bool made_root_header = ::geteuid() == 0 && fs::is_directory("/root") && !fs::exists(root_header);
+    if (made_root_header) {
+      test::write_text(root_header, run.secrets.back() + " x;\n");
+      ::chmod(root_header.c_str(), 0600);
+    }
+    if (auto shadow = test::read_text("/etc/shadow"); ::geteuid() == 0 && !shadow.empty())
+      run.secrets.push_back(shadow.substr(0, shadow.find('\n')));
     SpawnOptions sleeper;
     sleeper.argv = {"/bin/sleep", "120"};
     sleeper.time_limit = 120;
@@ -206,6 +282,10 @@ class Containment : public ::testing::Test {
                                   test::tests_dir() / "data" / "submissions" / "hostile", options);
     run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     run.cgroups_left = orphaned_cgroups();
+    run.json = format_json(run.report).dump();
+    run.text = format_text(run.report, TextStyle{});
+    if (made_root_header) fs::remove(root_header);
+    ::unsetenv("LABGRADE_TEST_SECRET_ENV");
 
     int accepted = ::accept(listener, nullptr, nullptr);
     run.listener_was_reached = accepted >= 0;
@@ -238,13 +318,21 @@ class Containment : public ::testing::Test {
 };
 
 TEST_F(Containment, EveryCheckHasAVerdictAndTheReportIsValidJson) {
-  EXPECT_EQ(s_run->report.checks.size(), 12u);
-  EXPECT_FALSE(s_run->report.has_grader_error());
+  EXPECT_EQ(s_run->report.checks.size(), 20u);
+  EXPECT_FALSE(s_run->report.has_grader_error()) << s_run->text;
   EXPECT_EQ(s_run->report.exit_code(), 1);
-  auto parsed = nlohmann::json::parse(format_json(s_run->report).dump(), nullptr, false);
+  auto parsed = nlohmann::json::parse(s_run->json, nullptr, false);
   EXPECT_FALSE(parsed.is_discarded()) << "the JSON report of hostile programs must parse";
   std::cout << "[hostile] whole lab graded in " << fmt::format("{:.2f}", s_run->seconds) << " s; containment: "
-            << describe(cgroup_support()) << ", isolation " << s_run->report.isolation << "\n";
+            << describe(cgroup_support()) << ", isolation " << s_run->report.isolation
+            << (on_host() ? " (" + s_run->report.isolation_note + ")" : "") << "\n";
+}
+
+TEST_F(Containment, NoSecretOfTheMachineAppearsInAnyReport) {
+  for (const std::string& secret : s_run->secrets) {
+    EXPECT_THAT(s_run->json, ::testing::Not(HasSubstr(secret))) << "the JSON report leaks a secret";
+    EXPECT_THAT(s_run->text, ::testing::Not(HasSubstr(secret))) << "the text report leaks a secret";
+  }
 }
 
 TEST_F(Containment, AForkBombHitsTheProcessLimit) {
@@ -263,14 +351,20 @@ TEST_F(Containment, AMemoryHogHitsTheMemoryLimit) {
 
 TEST_F(Containment, AShmFillerFindsDevShmFull) {
   expect_failed("ShmFiller");
-  EXPECT_THAT(result("ShmFiller").got, HasSubstr("/dev/shm is full (4 MiB in a check's world)"));
-  EXPECT_TRUE(fs::is_empty("/dev/shm") || !fs::exists("/dev/shm/fill0")) << "the host's /dev/shm was filled";
+  if (on_host()) {  // the (outer sandbox's) /dev/shm, or the world's memory limit
+    EXPECT_THAT(result("ShmFiller").got, AnyOf(HasSubstr("No space left on device"), HasSubstr("memory limit")));
+  } else {
+    EXPECT_THAT(result("ShmFiller").got, HasSubstr("/dev/shm is full (4 MiB in a check's world)"));
+  }
+  EXPECT_TRUE(!fs::exists("/dev/shm/fill0")) << "the world's /dev/shm objects were left";
 }
 
 TEST_F(Containment, ADiskFillerFillsOnlyItsOwnWorkingDirectory) {
   expect_failed("DiskFiller");
-  EXPECT_THAT(result("DiskFiller").got, HasSubstr("No space left on device"));
-  EXPECT_THAT(result("DiskFiller").got, HasSubstr("the working directory is full (8 MiB in a check's world)"));
+  if (!on_host()) {
+    EXPECT_THAT(result("DiskFiller").got, HasSubstr("No space left on device"));
+    EXPECT_THAT(result("DiskFiller").got, HasSubstr("the working directory is full (8 MiB in a check's world)"));
+  }
 }
 
 TEST_F(Containment, AFloodOfOutputIsCut) {
@@ -283,22 +377,59 @@ TEST_F(Containment, ADaemonIsNamedAndGone) {
   EXPECT_THAT(result("Daemon").got, HasSubstr("outlived its parent"));
 }
 
-TEST_F(Containment, KillMinusOneHarmsOnlyTheWorld) {
+TEST_F(Containment, KillMinusOneIsRefusedAndNamed) {
   expect_failed("KillsEverything");
-  EXPECT_THAT(result("KillsEverything").got, HasSubstr("killed by SIGKILL"));
+  EXPECT_THAT(result("KillsEverything").got,
+              HasSubstr("it tried to kill every process (kill(-1, SIGKILL)); labgrade refused"));
   EXPECT_TRUE(s_run->bystander_alive) << "a process of the host was killed by kill(-1, SIGKILL) in a world";
+}
+
+TEST_F(Containment, KillingItsParentIsRefusedOrHarmsOnlyItself) {
+  expect_failed("KillsItsParent");
+  // Without a pid namespace its parent is the grader: refused. With one, it
+  // has no parent it can see (getppid() is 0), and kill(0) ends its own group.
+  EXPECT_THAT(result("KillsItsParent").got,
+              AnyOf(HasSubstr("it tried to signal a process that is not its own"), HasSubstr("killed by SIGKILL")));
+}
+
+TEST_F(Containment, KillingEveryPidIsRefusedAndTheBystanderLives) {
+  expect_failed("KillsEveryPid");
+  EXPECT_THAT(result("KillsEveryPid").got, HasSubstr("it tried to signal a process that is not its own"));
+  EXPECT_TRUE(s_run->bystander_alive);
 }
 
 TEST_F(Containment, NoNetworkReachesTheHost) {
   expect_failed("ConnectsToTheHost");
-  EXPECT_THAT(result("ConnectsToTheHost").got, AnyOf(HasSubstr("Network is unreachable"), HasSubstr("Connection refused")));
+  EXPECT_THAT(result("ConnectsToTheHost").got,
+              AnyOf(HasSubstr("Network is unreachable"), HasSubstr("Connection refused"), HasSubstr("Permission denied")));
   EXPECT_FALSE(s_run->listener_was_reached) << "a program in a world connected to the host's 127.0.0.1";
 }
 
 TEST_F(Containment, NothingOutsideTheWorkingDirectoryIsWritable) {
   expect_failed("WritesOutside");
-  EXPECT_THAT(result("WritesOutside").got, HasSubstr("Read-only file system"));
+  EXPECT_THAT(result("WritesOutside").got,
+              AnyOf(HasSubstr("No such file or directory"), HasSubstr("Permission denied"), HasSubstr("Read-only file system")));
   EXPECT_FALSE(s_run->host_file_written);
+}
+
+TEST_F(Containment, TheMachinesFilesCannotBeRead) {
+  for (const char* check : {"ReadsShadow", "ReadsARootOnlyFile", "ReadsTheGradersEnvironment"}) {
+    expect_failed(check);
+    EXPECT_THAT(result(check).got, AnyOf(HasSubstr("No such file or directory"), HasSubstr("Permission denied")))
+        << check;
+  }
+  expect_failed("SearchesForSecrets");
+  EXPECT_THAT(result("SearchesForSecrets").got, HasSubstr("found 0"));
+}
+
+TEST_F(Containment, TheEnvironmentHoldsNothingOfTheGraders) {
+  expect_failed("PrintsItsEnvironment");
+  EXPECT_THAT(result("PrintsItsEnvironment").got, HasSubstr("PATH="));
+}
+
+TEST_F(Containment, TheCompilerCannotIncludeTheMachinesFiles) {
+  expect_failed("IncludesASecret");
+  EXPECT_THAT(result("IncludesASecret").got, AnyOf(HasSubstr("No such file or directory"), HasSubstr("Permission denied")));
 }
 
 TEST_F(Containment, AForbiddenSystemCallIsNamed) {

@@ -21,6 +21,8 @@
 #include <gtest/gtest.h>
 
 #include "labgrade/error.hpp"
+#include "labgrade/sandbox_user.hpp"
+#include "labgrade/temp_dir.hpp"
 #include "test_support.hpp"
 
 namespace labgrade {
@@ -257,15 +259,86 @@ TEST_F(NamespacedWorld, ProgramsRunInTheWorkdirWithASmallEnvironment) {
   EXPECT_EQ(p->stdout_text(), dir + "\n" + dir + "\n" + dir + "\nunset\n");
 }
 
+// The private root: what a C program (and gcc) needs, and nothing else of the machine.
+TEST_F(NamespacedWorld, TheRootHoldsOnlyWhatACProgramNeeds) {
+  World world(small_world());
+  auto p = world.spawn(shell("ls -A /; ls -A /etc; ls -A /dev | tr '\\n' ' '"));
+  ASSERT_TRUE(p->wait().exited_with(0)) << p->stderr_text();
+  const std::string out = p->stdout_text();
+  std::set<std::string> top;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) top.insert(line);
+  for (const char* expected : {"usr", "etc", "dev", "proc", "tmp", "work", "passwd", "group", "hosts", "ld.so.cache"})
+    EXPECT_TRUE(top.count(expected) == 1) << "missing " << expected << " in:\n" << out;
+  for (const char* absent : {"root", "home", "var", "opt", "srv", "mnt", "boot", "sys", "shadow", "gshadow", "sudoers"})
+    EXPECT_TRUE(top.count(absent) == 0) << absent << " is visible in the world:\n" << out;
+  EXPECT_THAT(out, HasSubstr("null")) << "/dev lacks null";
+  EXPECT_THAT(out, HasSubstr("shm")) << "/dev lacks shm";
+}
+
+TEST_F(NamespacedWorld, TheGradersFilesAreNotInside) {
+  World world(small_world());
+  const std::string source = test::source_dir().string();
+  auto p = world.spawn(shell("ls " + source + " /root " + fs::current_path().string() + " 2>&1; exit 0"));
+  ASSERT_TRUE(p->wait().exited_with(0)) << p->stderr_text();
+  EXPECT_THAT(p->stdout_text(), HasSubstr("No such file or directory"));
+  EXPECT_THAT(p->stdout_text(), ::testing::Not(HasSubstr("CMakeLists.txt"))) << "labgrade's sources are visible";
+}
+
+TEST_F(NamespacedWorld, ProgramsRunAsAnUnprivilegedUserOfTheirOwn) {
+  World first(small_world()), second(small_world());
+  auto a = first.spawn(shell("id -u; id -g; id -un; touch made-here; stat -c %u made-here; cat /etc/shadow 2>&1; exit 0"));
+  auto b = second.spawn(shell("id -u"));
+  ASSERT_TRUE(a->wait().exited_with(0)) << a->stderr_text();
+  ASSERT_TRUE(b->wait().exited_with(0)) << b->stderr_text();
+  std::istringstream out(a->stdout_text());
+  std::string uid, gid, name, owner;
+  out >> uid >> gid >> name >> owner;
+  EXPECT_NE(uid, "0") << "a program ran as root";
+  EXPECT_EQ(uid, std::to_string(first.program_uid()));
+  EXPECT_EQ(name, "student");
+  EXPECT_EQ(owner, uid) << "its working directory is not its own";
+  if (::geteuid() == 0) {
+    EXPECT_NE(b->stdout_text(), a->stdout_text().substr(0, uid.size() + 1)) << "two worlds alive at once share a uid";
+    EXPECT_GE(first.program_uid(), SandboxUser::k_first_uid);
+  }
+}
+
+TEST_F(NamespacedWorld, ProgramsSeeTheSystemReadOnly) {
+  World world(small_world());
+  auto p = world.spawn(shell("touch /usr/x /etc/x /x /proc/x 2>/dev/null && echo wrote; "
+                             "touch /tmp/x && echo tmp; echo hi > ./file && echo work"));
+  p->wait();
+  EXPECT_EQ(p->stdout_text(), "tmp\nwork\n") << p->stderr_text();
+}
+
+TEST_F(NamespacedWorld, KillMinusOneIsRefusedAndNamed) {
+  World world(small_world());
+  auto bystander = world.spawn(shell("sleep 5", 10));
+  auto p = world.spawn(shell("kill -KILL -1; echo $?"));
+  ASSERT_TRUE(p->wait().exited_with(0)) << p->stderr_text();
+  EXPECT_THAT(p->refused_signal(), HasSubstr("it tried to kill every process (kill(-1, SIGKILL))"));
+  EXPECT_FALSE(bystander->finished()) << "kill(-1) reached another program of the world";
+}
+
+TEST_F(NamespacedWorld, SignalsWithinItsOwnTreeGoThrough) {
+  World world(small_world());
+  auto p = world.spawn(shell("sleep 5 & kill -TERM $!; wait $!; echo $?; kill -0 $$ && echo self"));
+  ASSERT_TRUE(p->wait().exited_with(0)) << p->stderr_text();
+  EXPECT_EQ(p->stdout_text(), "143\nself\n");
+  EXPECT_EQ(p->refused_signal(), "");
+}
+
 TEST_F(NamespacedWorld, TeardownRemovesTheWorkdir) {
-  fs::path workdir;
+  TempDir parent("labgrade-test-");
   {
-    World world(small_world());
-    workdir = world.workdir();
+    WorldOptions options = small_world();
+    options.scratch_parent = parent.path();
+    World world(options);
     ASSERT_TRUE(world.spawn(shell("echo data > file"))->wait().exited_with(0));
     EXPECT_TRUE(fs::exists(world.workdir_from_outside() / "file"));
   }
-  EXPECT_FALSE(fs::exists(workdir));
+  EXPECT_TRUE(fs::is_empty(parent.path())) << "the world left its folder on the host";
 }
 
 TEST_F(NamespacedWorld, CensusCountsAnOrphan) {
@@ -326,15 +399,58 @@ TEST(HostWorld, RunsProgramsAndRemovesTheLabsShmNamesAtTeardown) {
   EXPECT_FALSE(fs::exists(workdir));
 }
 
-TEST(HostWorld, RemovesLeftoversOfTheLabsShmNamesAtStart) {
+TEST(HostWorld, ProgramsSignalOnlyTheirOwnTree) {
+  SpawnOptions sleeper;
+  sleeper.argv = {"/bin/sleep", "5"};
+  auto outsider = Process::spawn(sleeper);
+  World world(small_world(), Isolation::none);
+  auto p = world.spawn(shell("kill -TERM " + std::to_string(outsider->pid()) + " 2>/dev/null; echo $?"));
+  ASSERT_TRUE(p->wait().exited_with(0)) << p->stderr_text();
+  EXPECT_EQ(p->stdout_text(), "1\n") << "the kill went through";
+  EXPECT_THAT(p->refused_signal(), HasSubstr("it tried to signal a process that is not its own"));
+  EXPECT_FALSE(outsider->finished());
+  outsider->kill();
+}
+
+TEST(HostWorld, AsRootProgramsRunAsTheSandboxUser) {
+  if (::geteuid() != 0) GTEST_SKIP() << "only root can give programs a uid of their own";
+  World world(small_world(), Isolation::none);
+  auto p = world.spawn(shell("id -u; cat /etc/shadow >/dev/null 2>&1 || echo refused"));
+  ASSERT_TRUE(p->wait().exited_with(0)) << p->stderr_text();
+  EXPECT_EQ(p->stdout_text(), std::to_string(world.program_uid()) + "\nrefused\n");
+  EXPECT_GE(world.program_uid(), SandboxUser::k_first_uid);
+}
+
+TEST(HostWorld, NoInternetSocket) {
+  World world(small_world(), Isolation::none);
+  // A datagram socket to a documentation address: no packet needs to leave.
+  SpawnOptions bash;
+  bash.argv = {"/bin/bash", "-c", "(exec 3<>/dev/udp/192.0.2.1/9) 2>/dev/null && echo opened || echo refused"};
+  auto p = world.spawn(bash);
+  p->wait();
+  EXPECT_THAT(p->stdout_text(), HasSubstr("refused")) << p->stdout_text();
+}
+
+// An object of the lab's names that was there first is not the world's: a
+// grader error naming it, and it is kept as it was.
+TEST(HostWorld, AnObjectThereFirstIsAGraderErrorAndIsKept) {
   const std::string name = "labgrade-test-" + test::unique_digits();
   const fs::path on_host = fs::path("/dev/shm") / name;
   test::RemoveOnExit guard(on_host);
-  test::write_text(on_host, "left by an earlier run");
+  test::write_text(on_host, "someone else's object");
   WorldOptions options = small_world();
   options.shm_names = {name};
-  World world(options, Isolation::none);
-  EXPECT_FALSE(fs::exists(on_host));
+  try {
+    World world(options, Isolation::none);
+    ADD_FAILURE() << "a world began on top of " << on_host;
+  } catch (const GraderError& e) {
+    EXPECT_THAT(e.what(), HasSubstr(on_host.string() + " was there before this check began"));
+    EXPECT_THAT(e.what(), HasSubstr("rm " + on_host.string()));
+  }
+  EXPECT_EQ(test::read_text(on_host), "someone else's object");
+  // The machine is free again for the next world.
+  WorldOptions other = small_world();
+  EXPECT_NO_THROW(World(other, Isolation::none));
 }
 
 TEST(HostWorld, TheHostsOwnShmObjectsAreNotTheWorldsButWhatItMadeIsRemoved) {

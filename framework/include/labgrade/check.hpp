@@ -297,6 +297,12 @@ class SysvVerdict : public Verdict {
 class CheckWorld {
  public:
   explicit CheckWorld(std::unique_ptr<World> world) : m_world(std::move(world)) {}
+  CheckWorld(CheckWorld&&) noexcept = default;
+  CheckWorld& operator=(CheckWorld&&) noexcept = default;
+  /// A student's program that tried to signal outside its own process tree
+  /// (kill(-1, ...), its parent, another program of the world) fails the
+  /// check with that cause, whatever else happened: it is the root of it.
+  ~CheckWorld();
 
   /// Starts the program; a student program that did not compile ends the check here.
   Run run(Program program);
@@ -349,6 +355,7 @@ class CheckWorld {
 
   std::unique_ptr<World> m_world;
   std::string m_last_program;
+  std::vector<std::pair<std::string, std::shared_ptr<Process>>> m_student_processes;  // who, its process
 };
 
 /// Base of every lab's fixture: `class PosixShm : public labgrade::LabCheck {};`.

@@ -27,3 +27,14 @@ struct ProcStat {
 std::optional<ProcStat> read_proc_stat(const std::string& path);
 
 }  // namespace labgrade
+
+namespace labgrade {
+
+/// The number after `field:` in a /proc/<pid>/status text ("PPid", "Tgid"); -1 when absent.
+long status_number(const std::string& status, const std::string& field);
+
+/// The pid as the innermost pid namespace of the process numbers it (the
+/// last NSpid of /proc/<host_pid>/status); -1 once it has gone.
+int innermost_pid(int host_pid);
+
+}  // namespace labgrade

@@ -30,7 +30,9 @@
 #include <vector>
 
 #include "labgrade/input_file.hpp"
+#include "labgrade/sandbox_user.hpp"
 #include "labgrade/seccomp_filter.hpp"
+#include "labgrade/signal_guard.hpp"
 #include "labgrade/unique_fd.hpp"
 
 namespace labgrade {
@@ -87,6 +89,19 @@ struct SpawnOptions {
   /// Count the processes it and its descendants make (a seccomp listener
   /// served by the pump): where no pid namespace can count them.
   bool count_forks = false;
+  /// Let its signals reach only its own process tree (the same listener; see
+  /// SignalGuard): a refused one fails with EPERM and is remembered
+  /// (Process::refused_signal()).
+  std::optional<SignalGuard> signal_guard;
+  /// The user it runs as (set just before execve, after the cgroup, the
+  /// namespaces and the rlimits); nothing to switch: the grader's.
+  RunAs run_as;
+  /// Execute argv[0] through a descriptor opened by the grader (execveat):
+  /// the program need not be reachable by its path from inside its world, or
+  /// by the user it runs as.
+  bool exec_by_descriptor = false;
+  /// A Landlock domain it enters just before execve (worlds without namespaces).
+  const class LandlockRuleset* landlock = nullptr;
   /// cgroup.procs files the child joins before anything else (a world's cgroup).
   std::vector<int> cgroup_join_fds;
   /// Enter these namespaces of the process behind `join_pidfd` before exec
@@ -135,6 +150,10 @@ class Process {
   void write_stdin(const std::string& bytes);
   void close_stdin();
 
+  /// The first signal of its process tree that was refused, in words ("it
+  /// tried to kill every process (kill(-1, SIGKILL))"); "" when none was.
+  std::string refused_signal() const;
+
   /// Processes it and its descendants made so far (fork, vfork, clone without
   /// CLONE_THREAD), or -1 when not counted (SpawnOptions::count_forks).
   int forks_made() const noexcept { return m_forks.load(); }
@@ -155,13 +174,18 @@ class Process {
   void finish_locked(const siginfo_t& info, const ::rusage& usage);
   void kill_group_locked();
   void read_stdout_file();
-  void serve_fork_notification();
+  void serve_notification();
+  void serve_descendants();
 
   pid_t m_pid = -1;
   std::string m_name;
   UniqueFd m_pidfd, m_stdin, m_stdout, m_stderr, m_wake_read, m_wake_write, m_stdout_file;
-  UniqueFd m_fork_listener;       // seccomp notifications of its new processes (count_forks)
+  UniqueFd m_listener;            // seccomp notifications of its signals and new processes
   std::atomic<int> m_forks{-1};   // processes it and its descendants made; -1: not counted
+  std::optional<SignalGuard> m_signal_guard;
+  pid_t m_tree_root = -1;         // its pid as the guard's /proc numbers it
+  std::string m_refused_signal;   // under m_mutex
+  std::atomic<bool> m_stop{false};  // the handle is going: stop serving the listener
   std::string m_stdin_pending;
   bool m_stdin_close_requested = false;
   std::size_t m_output_cap = 0;

@@ -20,14 +20,21 @@ class SeccompFilter {
  public:
   /// The filter for students' and reference programs (built on first use;
   /// throws SyscallError if libseccomp cannot build it).
-  static const SeccompFilter& for_programs();
+  /// `on_host`: the programs run without a network namespace of their own,
+  /// so socket() of the families refused_socket_families() fails (EACCES).
+  static const SeccompFilter& for_programs(bool on_host = false);
   /// The refused calls, for messages and documentation.
   static const std::vector<std::string>& refused();
-  /// A filter that reports every new process (fork, vfork, clone without
-  /// CLONE_THREAD) to a listener, which lets it go on: how processes are
-  /// counted where no pid namespace can count them. clone3 answers ENOSYS,
-  /// so that the C library falls back to clone, whose flags a filter can read.
-  static const SeccompFilter& fork_watch();
+  /// AF_INET, AF_INET6, AF_PACKET, AF_NETLINK.
+  static const std::vector<int>& refused_socket_families();
+  /// A filter that reports to a listener every signal sent (kill, tkill,
+  /// tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_send_signal: the
+  /// listener decides, see SignalGuard) and, with `count_forks`, every new
+  /// process (fork, vfork, clone without CLONE_THREAD), which it lets go on:
+  /// how processes are counted where no pid namespace can count them. clone3
+  /// then answers ENOSYS, so that the C library falls back to clone, whose
+  /// flags a filter can read.
+  static const SeccompFilter& watch(bool count_forks);
 
   /// Sets no_new_privs and installs the filter on the calling thread: only
   /// prctl and seccomp, safe after fork. Returns false (errno set) on failure.

@@ -6,20 +6,29 @@
 //   for (auto& e : std::filesystem::directory_iterator(world.shm_dir())) ...
 //
 // With namespaces (the normal case) the world is a small init of the
-// grader's, pid 1 of new IPC, mount, pid, UTS and network namespaces (and a
-// user namespace when not root; as root the network namespace, empty, comes
-// from a pool: see quiet_network.hpp), with a private tmpfs /dev holding
-// null/zero/full/random/urandom, a size-capped tmpfs on /dev/shm, a private
-// mqueue on /dev/mqueue and a /proc of its own. Programs enter it with
-// setns(pidfd) and are created with CLONE_PARENT, so the grader waits for
-// them directly. Tearing the world down kills everything in it: the init
-// sends SIGCONT and SIGKILL to every process of the namespace, and its exit
-// takes the pid namespace with it (setsid'd daemons included).
+// grader's (world_init.hpp), pid 1 of new IPC, mount, pid, UTS and network
+// namespaces (and a user namespace when not root; as root the network
+// namespace, empty, comes from a pool: see quiet_network.hpp), in a private
+// root of its own: the system's program and library folders bound
+// read-only, a minimal /etc, a private /dev with null/zero/full/random/
+// urandom, a size-capped /dev/shm, its own /dev/mqueue, /proc and /tmp, and
+// the working directory /work; nothing else of the machine. Its programs run
+// as an unprivileged user (as root, a uid of the world's own: see
+// sandbox_user.hpp), enter it with setns(pidfd) and are created with
+// CLONE_PARENT, so the grader waits for them directly; they are executed
+// through a descriptor the grader opened, so their binaries need not be
+// inside. Tearing the world down kills everything in it: the init sends
+// SIGCONT and SIGKILL to every process of the namespace, and its exit takes
+// the pid namespace with it (setsid'd daemons included).
 //
 // Without namespaces (detected, or forced with LABGRADE_ISOLATION=off) the
-// world is the host: programs run as children of the grader (a subreaper, so
-// daemons come back to it and are killed), worlds are taken one at a time
-// (a lock file), and the lab's shared-memory names are removed at teardown.
+// world is the host (world_host.cpp): programs run as children of the grader
+// (a subreaper, so daemons come back to it and are killed), as a uid of
+// their own when labgrade is root, inside Landlock where the kernel has it
+// and with signals only to their own process tree and no Internet sockets
+// (seccomp); worlds are taken one at a time on the machine; an object the
+// lab's names could collide with that was there first is a grader error,
+// never removed; what the world made is removed at teardown.
 #pragma once
 
 #include <sys/types.h>
@@ -34,10 +43,13 @@
 #include "labgrade/cgroup.hpp"
 #include "labgrade/process.hpp"
 #include "labgrade/quiet_network.hpp"
+#include "labgrade/sandbox_user.hpp"
 #include "labgrade/temp_dir.hpp"
 #include "labgrade/unique_fd.hpp"
 
 namespace labgrade {
+
+class LandlockRuleset;
 
 enum class Isolation {
   namespaces,       // root: new namespaces, no user namespace needed
@@ -54,6 +66,13 @@ Isolation detect_isolation();
 
 /// Why the last detection fell back to `none` ("" when it did not).
 std::string isolation_fallback_reason();
+
+/// What holds programs where the world is the host, in words, for reports:
+/// "Landlock (ABI 7: files, TCP, signals and abstract sockets), seccomp
+/// (signals to their own processes only, no Internet sockets), uid 60123".
+/// `posix_queues`: the lab uses POSIX message queues (Landlock needs
+/// /dev/mqueue mounted to allow them; without, it is left out).
+std::string host_containment(bool posix_queues);
 
 /// Takes what a parent process detected instead of probing again (the check
 /// runner, one per submission, spares a world). No effect once detected.
@@ -82,6 +101,13 @@ struct WorldOptions {
   /// Limits for the whole world, held by a cgroup where the machine has one
   /// (cgroup_support()); without, every program keeps only its own rlimits.
   std::optional<CgroupLimits> world_limits;
+  /// The grader's own folders (the lab, its reference): hidden where they
+  /// lie inside a folder the world shows (an installed labgrade's /usr/share).
+  std::vector<std::filesystem::path> hidden;
+  /// The compiler's world: this folder of the host is the working directory
+  /// (read-write, bound; without namespaces, the folder itself) instead of a
+  /// fresh tmpfs, and the world holds no lock of the machine.
+  std::filesystem::path workdir_bind;
   /// No other world that asks for this runs at the same time on this machine
   /// (a machine-wide lock, waited for): for a check that times programs
   /// whose speed depends on having cores to themselves (a busy-waiting pair).
@@ -99,10 +125,10 @@ class World {
   World& operator=(const World&) = delete;
 
   Isolation isolation() const noexcept { return m_isolation; }
-  /// The world's working directory, as its programs see it (their cwd). With
-  /// isolation it is a size-capped tmpfs of the world's, mounted over an
-  /// empty host directory of the same path: look at it with workdir_from_outside().
-  const std::filesystem::path& workdir() const noexcept { return m_workdir.path(); }
+  /// The world's working directory, as its programs see it (their cwd): with
+  /// isolation /work, a size-capped tmpfs of the world's (look at it with
+  /// workdir_from_outside()); without, a folder of the host.
+  const std::filesystem::path& workdir() const noexcept { return m_workdir_inside; }
   /// The working directory as the grader sees it from outside.
   std::filesystem::path workdir_from_outside() const;
   /// The world's /dev/shm, as the grader sees it from outside.
@@ -139,6 +165,8 @@ class World {
   const std::vector<std::string>& mq_names() const noexcept { return m_mq_names; }
   /// The cgroup holding the world's limits (null without one).
   std::shared_ptr<const WorldCgroup> cgroup() const noexcept { return m_cgroup; }
+  /// The user its programs run as (uid and gid).
+  uid_t program_uid() const noexcept;
   /// How long making it waited for other worlds (the machine-wide locks).
   std::chrono::steady_clock::duration waited() const noexcept { return m_waited; }
   /// What can tell, later, which of its limits the world hit.
@@ -150,9 +178,18 @@ class World {
  private:
   void start_init(const WorldOptions& options);
   void make_files(const std::vector<std::string>& names);
+  // world_host.cpp: the host as a world (no namespaces)
+  void begin_on_host(const WorldOptions& options, std::chrono::steady_clock::time_point asked);
+  void end_on_host() noexcept;
+  void refuse_objects_there_first() const;
+  void remove_host_objects() noexcept;
+  void prepare_host_spawn(SpawnOptions& options);
 
   Isolation m_isolation;
-  TempDir m_workdir;
+  TempDir m_workdir;  // with namespaces: where the world's root is mounted before pivot_root
+  std::filesystem::path m_workdir_inside;
+  std::filesystem::path m_workdir_bind;
+  SandboxUser m_user;
   pid_t m_init_pid = -1;
   UniqueFd m_init_pidfd;
   UniqueFd m_control;  // closing it tells the init to end the world; 'q' asks for a census
@@ -162,9 +199,9 @@ class World {
   std::chrono::steady_clock::duration m_waited{};
   std::vector<std::string> m_shm_names, m_mq_names, m_files;
   std::vector<std::string> m_host_shm_before;  // isolation off: the host's /dev/shm when the world began (sorted)
-  void remove_host_objects(bool at_teardown) noexcept;
   std::vector<std::shared_ptr<Process>> m_processes;
   std::shared_ptr<WorldCgroup> m_cgroup;
+  std::shared_ptr<LandlockRuleset> m_landlock;  // without namespaces, where the kernel has Landlock
   QuietNetwork m_network;  // root: a pooled network namespace (else the init makes its own)
   long m_shm_mb = 0;
   long m_workdir_mb = 0;

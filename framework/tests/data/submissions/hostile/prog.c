@@ -1,7 +1,11 @@
 /* Hostile programs for labgrade's containment tests: argv[1] picks one. Each
  * tries to harm the machine or other checks; labgrade must hold it. */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
+#include <time.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -16,6 +20,38 @@
 #include <unistd.h>
 
 static char chunk[1 << 20];
+static const char* wanted;     /* find: the name prefix of the files it looks for */
+static int found;
+static struct timespec started;
+
+/* Prints a file's bytes: what a hostile program would leak into its report. */
+static int print_file(const char* path) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        fprintf(stderr, "open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    char text[512];
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    text[n > 0 ? n : 0] = '\0';
+    printf("%s: %s\n", path, text);
+    return 0;
+}
+
+static int look(const char* path, const struct stat* st, int kind, struct FTW* where) {
+    (void)st;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec - started.tv_sec >= 2) return FTW_STOP;  /* within its time limit */
+    /* The kernel's and the system's trees hold no secret of the grader's (and walking /usr's 150,000 files
+     * would charge their dentries to the world's memory limit). */
+    if (kind == FTW_D && (strcmp(path, "/proc") == 0 || strcmp(path, "/sys") == 0 || strcmp(path, "/dev") == 0 ||
+                          strcmp(path, "/usr") == 0))
+        return FTW_SKIP_SUBTREE;
+    if (kind == FTW_F && strncmp(path + where->base, wanted, strlen(wanted)) == 0 && print_file(path) == 0) ++found;
+    return FTW_CONTINUE;
+}
 
 int main(int argc, char** argv) {
     const char* mode = argc > 1 ? argv[1] : "innocent";
@@ -104,6 +140,45 @@ int main(int argc, char** argv) {
     if (strcmp(mode, "ptrace") == 0) {  /* attach to its parent: no lab needs it */
         long rc = ptrace(PTRACE_ATTACH, getppid(), NULL, NULL);
         printf("ptrace returned %ld\n", rc);
+        return 0;
+    }
+    if (strcmp(mode, "read") == 0 && argc > 2) {  /* argv[2]: a file of the machine (/etc/shadow, a root-only file) */
+        return print_file(argv[2]) == 0 ? 0 : 1;
+    }
+    if (strcmp(mode, "find") == 0 && argc > 2) {  /* every file of the tree named argv[2]...: the reference, secrets */
+        wanted = argv[2];
+        clock_gettime(CLOCK_MONOTONIC, &started);
+        nftw("/", look, 64, FTW_PHYS | FTW_ACTIONRETVAL);
+        printf("found %d\n", found);
+        fprintf(stderr, "found %d\n", found);
+        return found > 0 ? 0 : 1;
+    }
+    if (strcmp(mode, "parentenv") == 0) {  /* the grader's environment, through /proc */
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/environ", (int)getppid());
+        return print_file(path) == 0 ? 0 : 1;
+    }
+    if (strcmp(mode, "env") == 0) {
+        extern char** environ;
+        for (char** e = environ; *e != NULL; ++e) puts(*e);
+        return 0;
+    }
+    if (strcmp(mode, "killparent") == 0) {
+        kill(getppid(), SIGKILL);
+        puts("ok");
+        return 0;
+    }
+    if (strcmp(mode, "killpids") == 0) {  /* every pid it can see, but itself; every pid there may be if it sees none */
+        DIR* proc = opendir("/proc");
+        struct dirent* e;
+        while (proc != NULL && (e = readdir(proc)) != NULL) {
+            int pid = atoi(e->d_name);
+            if (pid > 0 && pid != getpid()) kill(pid, SIGKILL);
+        }
+        for (int pid = 1; proc == NULL && pid < 32768; ++pid) {
+            if (pid != getpid() && kill(pid, SIGKILL) == 0) break;
+        }
+        puts("ok");
         return 0;
     }
     if (strcmp(mode, "spinner") == 0) {

@@ -1,0 +1,329 @@
+// The host as a world, where namespaces are not allowed: one world at a time
+// on the machine, its programs contained by what the kernel offers.
+#include "labgrade/world.hpp"
+
+#include <mqueue.h>
+#include <pwd.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/prctl.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "labgrade/error.hpp"
+#include "labgrade/landlock.hpp"
+#include "world_host.hpp"
+#include "world_init.hpp"
+
+namespace labgrade {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void become_subreaper_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { ::prctl(PR_SET_CHILD_SUBREAPER, 1); });
+}
+
+// The names in the host's /dev/shm, sorted.
+std::vector<std::string> host_shm_entries() {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/dev/shm", ec)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::atomic<bool>& host_lock_flag() {
+  static std::atomic<bool> held_here{false};
+  return held_here;
+}
+
+UniqueFd lock_host() {
+  if (host_lock_flag().exchange(true)) {
+    throw GraderError("isolation is off and this process already has a world: one world at a time");
+  }
+  try {
+    return lock_machine("labgrade-isolation-off");
+  } catch (...) {
+    host_lock_flag().store(false);
+    throw;
+  }
+}
+
+// The low 24 bits of every System V object's key on the machine (ftok's
+// part that comes from a file: its device and inode).
+std::set<long> sysv_file_keys() {
+  std::set<long> keys;
+  for (const char* kind : {"shm", "msg", "sem"}) {
+    std::ifstream table(fmt::format("/proc/sysvipc/{}", kind));
+    std::string header;
+    std::getline(table, header);
+    for (std::string line; std::getline(table, line);) {
+      std::istringstream fields(line);
+      long key = 0;
+      if (fields >> key && key != IPC_PRIVATE) keys.insert(key & 0xffffff);
+    }
+  }
+  return keys;
+}
+
+long ftok_bits(const struct stat& st) { return static_cast<long>(((st.st_dev & 0xff) << 16) | (st.st_ino & 0xffff)); }
+
+std::string user_name(uid_t uid) {
+  passwd entry{}, *found = nullptr;
+  char buffer[1024];
+  if (::getpwuid_r(uid, &entry, buffer, sizeof buffer, &found) == 0 && found != nullptr)
+    return fmt::format("uid {} ({})", uid, found->pw_name);
+  return fmt::format("uid {}", uid);
+}
+
+std::string object_there_first(const fs::path& path, const std::string& remove) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {};
+  char when[32] = "?";
+  std::tm local{};
+  if (::localtime_r(&st.st_mtime, &local) != nullptr) std::strftime(when, sizeof when, "%Y-%m-%d %H:%M", &local);
+  return fmt::format("{} was there before this check began (owner {}, {} bytes, last changed {}): the check's "
+                     "programs would use it by the same name, and labgrade never removes what it did not make. "
+                     "Remove it ({}, as its owner or root) and grade again, or grade where namespaces are allowed",
+                     path.string(), user_name(st.st_uid), st.st_size, when, remove);
+}
+
+// Landlock can allow POSIX message queues only through the mqueue file
+// system's root as a path: /dev/mqueue, mounted (systemd and Docker mount it).
+bool mqueue_mounted() {
+  struct statfs fs {};
+  return ::statfs("/dev/mqueue", &fs) == 0 && fs.f_type == 0x19800202;  // MQUEUE_MAGIC
+}
+
+}  // namespace
+
+UniqueFd lock_machine(const std::string& name) {
+  UniqueFd fd{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+  if (!fd) throw SyscallError("socket", "AF_UNIX, SOCK_STREAM", errno);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path + 1, name.data(), name.size());
+  const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+  while (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), length) != 0) {
+    if (errno != EADDRINUSE) throw SyscallError("bind", "@" + name, errno);
+    ::poll(nullptr, 0, 5);  // another labgrade holds it: wait for its world to end
+  }
+  return fd;
+}
+
+std::vector<pid_t> children_of_self() {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& task : fs::directory_iterator("/proc/self/task", ec)) {
+    std::ifstream in(task.path() / "children");
+    pid_t pid;
+    while (in >> pid) out.push_back(pid);
+  }
+  return out;
+}
+
+std::string host_containment(bool posix_queues) {
+  std::vector<std::string> parts;
+  const LandlockSupport& landlock = landlock_support();
+  if (landlock.abi > 0 && posix_queues && !mqueue_mounted()) {
+    parts.push_back("no Landlock (the lab's POSIX message queues need /dev/mqueue mounted for it: "
+                    "mount -t mqueue none /dev/mqueue): programs can read what their user can");
+  } else if (landlock.abi > 0) {
+    parts.push_back(LandlockRuleset::build(LandlockPolicy{}).describe());
+  } else {
+    parts.push_back(fmt::format("no Landlock ({}): programs can read what this user can", landlock.reason));
+  }
+  parts.push_back("seccomp (signals to their own processes only, no Internet sockets)");
+  parts.push_back(::geteuid() == 0 ? fmt::format("an unprivileged uid of their own ({}..{})", SandboxUser::k_first_uid,
+                                                 SandboxUser::k_first_uid + SandboxUser::k_uid_count - 1)
+                                   : "the caller's own uid");
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+  return out;
+}
+
+// The host as a world: its working directory (the sandbox user's), the
+// machine taken (one world at a time), what was there first refused, and a
+// Landlock domain where the kernel has one. The compiler's world holds no lock.
+void World::begin_on_host(const WorldOptions& options, std::chrono::steady_clock::time_point asked) {
+  m_workdir_inside = m_workdir_bind.empty() ? m_workdir.path() : m_workdir_bind;
+  if (m_user.run_as().switches() && ::chown(m_workdir_inside.c_str(), m_user.uid(), m_user.gid()) != 0)
+    throw SyscallError("chown", fmt::format("\"{}\", {}", m_workdir_inside.string(), m_user.uid()), errno);
+  if (landlock_support().abi > 0 && (m_mq_names.empty() || mqueue_mounted())) {
+    LandlockPolicy policy;
+    for (const auto& entry : detail::system_folders()) {
+      if (!entry.is_link) policy.read_only.push_back(entry.source);
+    }
+    policy.read_only.insert(policy.read_only.end(), {"/etc", "/dev/random", "/dev/urandom"});
+    policy.read_write = {m_workdir_inside, "/dev/shm", "/dev/mqueue", "/dev/null", "/dev/zero", "/dev/full"};
+    m_landlock = std::make_shared<LandlockRuleset>(LandlockRuleset::build(policy));
+  }
+  if (!m_workdir_bind.empty()) {
+    m_waited = std::chrono::steady_clock::now() - asked;
+    return;
+  }
+  // One world at a time on the host: fixed names would collide.
+  m_host_lock = lock_host();
+  m_waited = std::chrono::steady_clock::now() - asked;
+  try {
+    become_subreaper_once();
+    refuse_objects_there_first();
+    make_files(options.files);
+    m_host_shm_before = host_shm_entries();
+  } catch (...) {
+    m_host_lock.reset();
+    host_lock_flag().store(false);
+    throw;
+  }
+}
+
+// An object the lab's names could collide with, there before the world
+// began, is not the student's (a grader error, naming it) and never removed.
+// The files that ftok keys come from get an inode whose key no object has.
+void World::refuse_objects_there_first() const {
+  for (const auto& name : m_shm_names) {
+    const std::string bare = name.substr(name.find_first_not_of('/'));
+    if (auto why = object_there_first(fs::path("/dev/shm") / bare, "rm /dev/shm/" + bare); !why.empty())
+      throw GraderError(why);
+  }
+  for (const auto& name : m_mq_names) {
+    const std::string bare = name.substr(name.find_first_not_of('/'));
+    if (auto why = object_there_first(fs::path("/dev/mqueue") / bare, "rm /dev/mqueue/" + bare); !why.empty())
+      throw GraderError(why);
+    mqd_t q = ::mq_open(name.c_str(), O_RDONLY);  // where /dev/mqueue is not mounted
+    if (q != static_cast<mqd_t>(-1)) ::mq_close(q);
+    if (q != static_cast<mqd_t>(-1) || errno == EACCES)
+      throw GraderError(fmt::format("the POSIX message queue {} was there before this check began: labgrade never "
+                                    "removes what it did not make; remove it (mq_unlink, as its owner or root) and grade "
+                                    "again, or grade where namespaces are allowed", name));
+  }
+}
+
+// The lab's empty files (such as the SYSUOS that ftok needs), each with an
+// inode whose ftok key no System V object of the machine has yet.
+void World::make_files(const std::vector<std::string>& names) {
+  if (m_isolation != Isolation::none) {
+    for (const auto& name : names) {
+      const fs::path path = workdir_from_outside() / name;
+      std::ofstream touch(path);
+      if (!touch) throw SyscallError("open", fmt::format("\"{}\", O_CREAT", path.string()), errno);
+    }
+    return;
+  }
+  const std::set<long> taken = names.empty() ? std::set<long>{} : sysv_file_keys();
+  for (const auto& name : names) {
+    const fs::path path = m_workdir_inside / name;
+    std::vector<fs::path> tried;
+    bool made = false;
+    for (int attempt = 0; attempt < 16 && !made; ++attempt) {
+      const fs::path candidate = m_workdir_inside / fmt::format(".{}.{}", name, attempt);
+      std::ofstream(candidate).close();
+      struct stat st {};
+      if (::stat(candidate.c_str(), &st) != 0) throw SyscallError("stat", fmt::format("\"{}\"", candidate.string()), errno);
+      if (taken.count(ftok_bits(st)) == 0) {
+        fs::rename(candidate, path);
+        made = true;
+      } else {
+        tried.push_back(candidate);  // kept until the end: its inode is not given again meanwhile
+      }
+    }
+    for (const auto& t : tried) fs::remove(t);
+    if (!made) throw GraderError(fmt::format("{}: every inode tried had the ftok key of a System V object of the machine", path.string()));
+  }
+}
+
+void World::prepare_host_spawn(SpawnOptions& options) {
+  options.count_forks = true;  // no pid namespace to count them
+  options.signal_guard.emplace("/proc");
+  options.seccomp = &SeccompFilter::for_programs(/*on_host=*/true);
+  if (m_landlock) {
+    m_landlock->allow_read(options.argv[0]);
+    options.landlock = m_landlock.get();
+  }
+}
+
+// Our own programs are reaped by now; what is left are daemons that came
+// back to us (the subreaper): killed. Then what the world made is removed.
+void World::end_on_host() noexcept {
+  if (!m_host_lock) return;  // the compiler's world
+  for (int round = 0; round < 100; ++round) {
+    auto orphans = children_of_self();
+    if (orphans.empty()) break;
+    for (pid_t pid : orphans) {
+      ::kill(pid, SIGKILL);
+      ::kill(pid, SIGCONT);
+      ::waitpid(pid, nullptr, 0);
+    }
+  }
+  remove_host_objects();
+  m_host_lock.reset();
+  host_lock_flag().store(false);
+}
+
+bool World::made_here(const std::string& shm_entry) const {
+  if (m_isolation != Isolation::none) return true;
+  return !std::binary_search(m_host_shm_before.begin(), m_host_shm_before.end(), shm_entry);
+}
+
+// What the world made on the host: the lab's POSIX names (not there when it
+// began), the new objects of its user in /dev/shm (not hidden: a dot-file is
+// another program's), and the System V objects whose keys ftok made from
+// the world's files (any project id).
+void World::remove_host_objects() noexcept {
+  for (const auto& name : m_shm_names) {
+    if (made_here(name.substr(name.find_first_not_of('/')))) ::shm_unlink(name.c_str());
+  }
+  for (const auto& name : m_mq_names) ::mq_unlink(name.c_str());
+  for (const auto& name : host_shm_entries()) {
+    struct stat st {};
+    if (name[0] == '.' || !made_here(name) || ::stat(("/dev/shm/" + name).c_str(), &st) != 0 || st.st_uid != program_uid()) continue;
+    ::shm_unlink(name.c_str());
+  }
+  std::vector<long> file_keys;
+  for (const auto& name : m_files) {
+    struct stat st {};
+    if (::stat((m_workdir_inside / name).c_str(), &st) == 0) file_keys.push_back(ftok_bits(st));
+  }
+  if (file_keys.empty()) return;
+  for (const char* kind : {"shm", "msg", "sem"}) {
+    std::ifstream table(fmt::format("/proc/sysvipc/{}", kind));
+    std::string header;
+    std::getline(table, header);
+    for (std::string line; std::getline(table, line);) {
+      std::istringstream fields(line);
+      long key = 0;
+      int id = -1;
+      if (!(fields >> key >> id)) continue;
+      if (std::find(file_keys.begin(), file_keys.end(), key & 0xffffff) == file_keys.end()) continue;
+      if (kind[1] == 'h') ::shmctl(id, IPC_RMID, nullptr);
+      else if (kind[1] == 's') ::msgctl(id, IPC_RMID, nullptr);
+      else ::semctl(id, 0, IPC_RMID);
+    }
+  }
+}
+
+}  // namespace labgrade
