@@ -455,15 +455,19 @@ bool has_ended(pid_t pid) {
 
 }  // namespace
 
+bool cgroup_owner_lives(const std::string& group_name) {
+  pid_t owner = 0;
+  if (std::sscanf(group_name.c_str(), "labgrade-%d-", &owner) != 1 || owner <= 0) return true;  // not ours to judge
+  return owner == ::getpid() || token_held(group_name) || !has_ended(owner);
+}
+
 void remove_stale_cgroups(const CgroupSupport& support) noexcept {
   if (support.version == CgroupVersion::none) return;
   for (const fs::path& parent : {support.memory_parent, support.pids_parent}) {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(parent, ec)) {
       const std::string name = entry.path().filename().string();
-      pid_t owner = 0;
-      if (std::sscanf(name.c_str(), "labgrade-%d-", &owner) != 1 || owner <= 0) continue;
-      if (owner == ::getpid() || token_held(name) || !has_ended(owner)) continue;  // its owner still runs
+      if (name.rfind("labgrade-", 0) != 0 || cgroup_owner_lives(name)) continue;
       remove_group(entry.path());
     }
   }

@@ -3,7 +3,12 @@
 #include "labgrade/cgroup.hpp"
 
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+
+#include <cstddef>
+#include <cstring>
 
 #include <filesystem>
 
@@ -161,6 +166,30 @@ TEST(Cgroup, AGroupOfALivingProcessIsKept) {
   living.kill();
   remove_stale_cgroups(cgroup_support());
   EXPECT_FALSE(fs::exists(living.group));
+}
+
+}  // namespace
+}  // namespace labgrade
+
+namespace labgrade {
+namespace {
+
+// A labgrade in another pid namespace (a container, CI's outer sandbox) has a
+// pid this one cannot see: its groups are alive while it holds its token.
+TEST(Cgroup, AnOwnerThatHoldsItsTokenLivesWhateverItsPid) {
+  const std::string token = "0123456789abcdef";
+  const std::string name = fmt::format("labgrade-{}-{}-0", 999999999, token);  // no such pid here
+  EXPECT_FALSE(cgroup_owner_lives(name)) << "nobody holds the token and the pid is not alive";
+  UniqueFd held{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+  const std::string abstract = "labgrade-alive-" + token;
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path + 1, abstract.data(), abstract.size());
+  ASSERT_EQ(::bind(held.get(), reinterpret_cast<sockaddr*>(&address),
+                   static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + abstract.size())), 0);
+  EXPECT_TRUE(cgroup_owner_lives(name)) << "its owner holds the token";
+  held.reset();
+  EXPECT_FALSE(cgroup_owner_lives(name));
 }
 
 }  // namespace

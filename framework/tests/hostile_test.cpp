@@ -194,9 +194,8 @@ std::vector<std::string> orphaned_cgroups() {
   if (s.version == CgroupVersion::none) return found;
   for (const fs::path& parent : {s.memory_parent, s.pids_parent}) {
     for (const auto& e : fs::directory_iterator(parent)) {
-      int owner = 0;
-      if (std::sscanf(e.path().filename().c_str(), "labgrade-%d-", &owner) == 1 && ::kill(owner, 0) != 0 && errno == ESRCH)
-        found.push_back(e.path().string());
+      const std::string name = e.path().filename().string();
+      if (name.rfind("labgrade-", 0) == 0 && !cgroup_owner_lives(name)) found.push_back(e.path().string());
     }
   }
   return found;

@@ -10,7 +10,7 @@
 // cgroup v1 (memory and pids hierarchies, as on machines that mount both) and
 // cgroup v2 with the memory and pids controllers delegated to our cgroup are
 // used; otherwise `none`, with the reason, and the world keeps its rlimits.
-// A group is named labgrade-<pid>-<n>; remove_stale_cgroups() removes those
+// A group is named labgrade-<pid>-<token>-<n>; remove_stale_cgroups() removes those
 // of labgrade runs that were killed before they could.
 #pragma once
 
@@ -91,6 +91,11 @@ class CgroupMovesKeptWarm {
   struct State;
   std::unique_ptr<State> m_state;
 };
+
+/// Whether the labgrade process that made the group of this name
+/// ("labgrade-<pid>-<token>-<n>") still runs: it holds its token (an
+/// abstract socket, seen across pid namespaces), or its pid is alive.
+bool cgroup_owner_lives(const std::string& group_name);
 
 /// Removes groups of labgrade processes that no longer run (killed before
 /// they could clean up), killing anything left in them.
