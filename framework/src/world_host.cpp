@@ -112,6 +112,12 @@ std::string object_there_first(const fs::path& path, const std::string& remove) 
                      path.string(), user_name(st.st_uid), st.st_size, when, remove);
 }
 
+// A POSIX name without its leading slashes ("/SYSUOS_mq" -> "SYSUOS_mq").
+std::string bare_name(const std::string& name) {
+  const auto start = name.find_first_not_of('/');
+  return start == std::string::npos ? std::string() : name.substr(start);
+}
+
 // Landlock can allow POSIX message queues only through the mqueue file
 // system's root as a path: /dev/mqueue, mounted (systemd and Docker mount it).
 bool mqueue_mounted() {
@@ -206,12 +212,14 @@ void World::begin_on_host(const WorldOptions& options, std::chrono::steady_clock
 // The files that ftok keys come from get an inode whose key no object has.
 void World::refuse_objects_there_first() const {
   for (const auto& name : m_shm_names) {
-    const std::string bare = name.substr(name.find_first_not_of('/'));
+    const std::string bare = bare_name(name);
+    if (bare.empty()) continue;
     if (auto why = object_there_first(fs::path("/dev/shm") / bare, "rm /dev/shm/" + bare); !why.empty())
       throw GraderError(why);
   }
   for (const auto& name : m_mq_names) {
-    const std::string bare = name.substr(name.find_first_not_of('/'));
+    const std::string bare = bare_name(name);
+    if (bare.empty()) continue;
     if (auto why = object_there_first(fs::path("/dev/mqueue") / bare, "rm /dev/mqueue/" + bare); !why.empty())
       throw GraderError(why);
     mqd_t q = ::mq_open(name.c_str(), O_RDONLY);  // where /dev/mqueue is not mounted
@@ -226,11 +234,16 @@ void World::refuse_objects_there_first() const {
 // The lab's empty files (such as the SYSUOS that ftok needs), each with an
 // inode whose ftok key no System V object of the machine has yet.
 void World::make_files(const std::vector<std::string>& names) {
+  auto give_to_programs = [&](const fs::path& path) {  // theirs, like the folder they are in
+    if (m_user.run_as().switches() && ::chown(path.c_str(), m_user.uid(), m_user.gid()) != 0)
+      throw SyscallError("chown", fmt::format("\"{}\", {}", path.string(), m_user.uid()), errno);
+  };
   if (m_isolation != Isolation::none) {
     for (const auto& name : names) {
       const fs::path path = workdir_from_outside() / name;
       std::ofstream touch(path);
       if (!touch) throw SyscallError("open", fmt::format("\"{}\", O_CREAT", path.string()), errno);
+      give_to_programs(path);
     }
     return;
   }
@@ -246,6 +259,7 @@ void World::make_files(const std::vector<std::string>& names) {
       if (::stat(candidate.c_str(), &st) != 0) throw SyscallError("stat", fmt::format("\"{}\"", candidate.string()), errno);
       if (taken.count(ftok_bits(st)) == 0) {
         fs::rename(candidate, path);
+        give_to_programs(path);
         made = true;
       } else {
         tried.push_back(candidate);  // kept until the end: its inode is not given again meanwhile
@@ -295,7 +309,7 @@ bool World::made_here(const std::string& shm_entry) const {
 // the world's files (any project id).
 void World::remove_host_objects() noexcept {
   for (const auto& name : m_shm_names) {
-    if (made_here(name.substr(name.find_first_not_of('/')))) ::shm_unlink(name.c_str());
+    if (!bare_name(name).empty() && made_here(bare_name(name))) ::shm_unlink(name.c_str());
   }
   for (const auto& name : m_mq_names) ::mq_unlink(name.c_str());
   for (const auto& name : host_shm_entries()) {
