@@ -69,7 +69,6 @@ struct Job {
   BuildResult result;
   std::vector<std::string> argv;
   fs::path cwd;
-  std::unique_ptr<class World> world;  // the compiler's
   std::shared_ptr<Process> process;
 };
 
@@ -126,22 +125,29 @@ std::string stage_sources(const ProgramSpec& program, const fs::path& from, cons
   return {};
 }
 
-// The compiler in a world of its own, like the programs it builds: it sees
-// the system's folders and the staged folder (its working directory), runs
-// as the sandbox user, and an #include of a file of the machine finds nothing.
-void start_compiler(Job& job, const LabSpec& lab) {
+// The compilers of a build share a world of their own, like the programs
+// they build: it sees the system's folders and the build's folder (its
+// working directory), which holds nothing but the staged sources, headers and
+// shim, and what the compilers made. They run as the sandbox user, and an
+// #include of a file of the machine finds nothing.
+std::unique_ptr<World> compilers_world(const LabSpec& lab, const fs::path& out_dir) {
   WorldOptions world;
   world.hidden = {lab.dir(), lab.reference_dir};
   world.shm_mb = 1;
-  world.workdir_bind = job.cwd;
-  world.scratch_parent = job.cwd.parent_path();
-  job.world = std::make_unique<World>(world);
+  world.workdir_bind = out_dir;
+  world.scratch_parent = out_dir.parent_path();
+  return std::make_unique<World>(world);
+}
+
+void start_compiler(Job& job, World& world, const fs::path& out_dir) {
+  world.give_to_programs(job.cwd);  // where it writes the program and its temporary files
   SpawnOptions options;
   options.argv = job.argv;
+  options.cwd = world.workdir() / job.cwd.lexically_relative(out_dir);
   options.env = {"TMPDIR=."};  // its own folder: the sandbox user may not search the folders above it
   options.time_limit = k_compile_time_limit;
   options.output_cap = 64 * 1024;
-  job.process = job.world->spawn(options);
+  job.process = world.spawn(options);
 }
 
 void finish(Job& job) {
@@ -208,18 +214,15 @@ Builds build_programs(const LabSpec& lab, const fs::path& source_dir, const fs::
       pending.push_back(std::move(job));
     }
   }
-  // Up to `jobs` compilers at once, each in its world; each finishes in its own pump thread.
+  // Up to `jobs` compilers at once, in one world; each finishes in its own pump thread.
+  std::unique_ptr<World> world = pending.empty() ? nullptr : compilers_world(lab, out_dir);
   std::size_t started = 0, finished = 0;
   const std::size_t limit = static_cast<std::size_t>(std::max(1, jobs));
   while (finished < pending.size()) {
-    while (started < pending.size() && started - finished < limit) {
-      Job& job = pending[started++];
-      start_compiler(job, lab);
-    }
+    while (started < pending.size() && started - finished < limit) start_compiler(pending[started++], *world, out_dir);
     Job& job = pending[finished++];
     finish(job);
     job.process.reset();
-    job.world.reset();
     if (job.result.ok) fs::rename(job.cwd / job.result.program, job.result.executable);
   }
   for (auto& job : pending) builds.add(std::move(job.result));
@@ -339,9 +342,14 @@ Builds build_reference(const LabSpec& lab, const fs::path& cache_dir, int jobs) 
                                     result.variant, result.summary));
     }
   }
-  // Only the programs are kept: never the reference's sources, whoever may read the cache.
+  // Only the programs are kept: never the reference's sources, whoever may read the cache. And they
+  // are the grader's again: a program running as the compilers' user later must not change them.
   for (const auto& variant : lab.variants) {
     for (const auto& program : lab.programs) fs::remove_all(staging.path() / variant.name / (program.name + ".src"));
+  }
+  if (::geteuid() == 0) {
+    ::lchown(staging.path().c_str(), 0, 0);
+    for (const auto& entry : fs::recursive_directory_iterator(staging.path())) ::lchown(entry.path().c_str(), 0, 0);
   }
   std::error_code ec;
   fs::rename(staging.path(), final_dir, ec);

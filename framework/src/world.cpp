@@ -115,6 +115,11 @@ World::World(const WorldOptions& options, Isolation isolation)
   }
 }
 
+void World::give_to_programs(const fs::path& host_path) const {
+  if (m_user.run_as().switches() && ::chown(host_path.c_str(), m_user.uid(), m_user.gid()) != 0)
+    throw SyscallError("chown", fmt::format("\"{}\", {}", host_path.string(), m_user.uid()), errno);
+}
+
 uid_t World::program_uid() const noexcept {
   if (m_isolation == Isolation::user_namespaces) return SandboxUser::k_uid_in_user_namespace;
   return m_user.uid();
@@ -144,8 +149,7 @@ void World::start_init(const WorldOptions& options) {
   plan.workdir_options = fmt::format("size={}m,mode=0755{}", options.workdir_mb, owner);
   if (!m_workdir_bind.empty()) {
     plan.workdir_bind = m_workdir_bind.string();
-    if (as_root && ::chown(plan.workdir_bind.c_str(), m_user.uid(), m_user.gid()) != 0)
-      throw SyscallError("chown", fmt::format("\"{}\", {}", plan.workdir_bind, m_user.uid()), errno);
+    give_to_programs(m_workdir_bind);
   }
   for (const fs::path& hidden : options.hidden) {
     std::error_code ec;

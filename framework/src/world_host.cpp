@@ -177,8 +177,7 @@ std::string host_containment(bool posix_queues) {
 // Landlock domain where the kernel has one. The compiler's world holds no lock.
 void World::begin_on_host(const WorldOptions& options, std::chrono::steady_clock::time_point asked) {
   m_workdir_inside = m_workdir_bind.empty() ? m_workdir.path() : m_workdir_bind;
-  if (m_user.run_as().switches() && ::chown(m_workdir_inside.c_str(), m_user.uid(), m_user.gid()) != 0)
-    throw SyscallError("chown", fmt::format("\"{}\", {}", m_workdir_inside.string(), m_user.uid()), errno);
+  give_to_programs(m_workdir_inside);
   if (landlock_support().abi > 0 && (m_mq_names.empty() || mqueue_mounted())) {
     LandlockPolicy policy;
     for (const auto& entry : detail::system_folders()) {
@@ -234,10 +233,6 @@ void World::refuse_objects_there_first() const {
 // The lab's empty files (such as the SYSUOS that ftok needs), each with an
 // inode whose ftok key no System V object of the machine has yet.
 void World::make_files(const std::vector<std::string>& names) {
-  auto give_to_programs = [&](const fs::path& path) {  // theirs, like the folder they are in
-    if (m_user.run_as().switches() && ::chown(path.c_str(), m_user.uid(), m_user.gid()) != 0)
-      throw SyscallError("chown", fmt::format("\"{}\", {}", path.string(), m_user.uid()), errno);
-  };
   if (m_isolation != Isolation::none) {
     for (const auto& name : names) {
       const fs::path path = workdir_from_outside() / name;

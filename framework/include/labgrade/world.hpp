@@ -167,6 +167,9 @@ class World {
   std::shared_ptr<const WorldCgroup> cgroup() const noexcept { return m_cgroup; }
   /// The user its programs run as (uid and gid).
   uid_t program_uid() const noexcept;
+  /// Makes a folder or file of the host (inside workdir_bind) its programs' own,
+  /// where they run as a user of their own (root: chown; otherwise nothing to do).
+  void give_to_programs(const std::filesystem::path& host_path) const;
   /// How long making it waited for other worlds (the machine-wide locks).
   std::chrono::steady_clock::duration waited() const noexcept { return m_waited; }
   /// What can tell, later, which of its limits the world hit.
