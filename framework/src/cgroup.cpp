@@ -2,9 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <random>
@@ -23,8 +21,8 @@
 #include <fmt/format.h>
 
 #include "labgrade/error.hpp"
+#include "labgrade/machine_lock.hpp"
 #include "labgrade/proc_files.hpp"
-#include "labgrade/unique_fd.hpp"
 
 namespace labgrade {
 
@@ -259,26 +257,13 @@ Pool& pool() {
 // "@labgrade-alive-<token>": an abstract socket a process holds while its
 // groups may be in use. Its pid alone cannot tell: a labgrade in another pid
 // namespace (a container, CI's outer sandbox) has pids this one cannot see.
-bool bind_alive(const std::string& token, UniqueFd& out) {
-  UniqueFd fd{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-  if (!fd) return false;
-  const std::string name = "labgrade-alive-" + token;
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  std::memcpy(address.sun_path + 1, name.data(), name.size());
-  const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
-  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), length) != 0) return false;
-  out = std::move(fd);
-  return true;
-}
-
 const std::string& alive_token() {
   static UniqueFd held;
   static const std::string token = [] {
     std::random_device random;
     for (;;) {
       std::string t = fmt::format("{:08x}{:08x}", random(), random());
-      if (bind_alive(t, held)) return t;
+      if ((held = try_machine_lock("labgrade-alive-" + t))) return t;
     }
   }();
   return token;
@@ -291,8 +276,7 @@ bool token_held(const std::string& group_name) {
   if (second == std::string::npos) return false;
   const std::string token = group_name.substr(first + 1, second - first - 1);
   if (token.size() != 16 || token.find_first_not_of("0123456789abcdef") != std::string::npos) return false;
-  UniqueFd probe;
-  return !bind_alive(token, probe);  // in use: its owner lives
+  return !try_machine_lock("labgrade-alive-" + token);  // in use: its owner lives
 }
 
 Group make_group(const CgroupSupport& support) {

@@ -41,6 +41,8 @@ using Clock = std::chrono::steady_clock;
 // never looked at.
 constexpr auto k_deadlock_check_from = std::chrono::milliseconds(200);
 constexpr auto k_deadlock_check_every = std::chrono::milliseconds(100);
+// How often a world without caps of its own is measured (its files and /dev/shm objects).
+constexpr auto k_limit_check_every = std::chrono::milliseconds(50);
 
 // Everything the child needs, prepared before fork: after fork in a
 // multithreaded process only async-signal-safe calls are allowed.
@@ -260,6 +262,7 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
   self->m_output_cap = options.output_cap;
   self->m_time_limit = options.time_limit;
   self->m_deadlock_check = options.deadlock_check;
+  self->m_limit_check = options.limit_check;
   self->m_seccomp = options.seccomp != nullptr;
 
   // Pipes: the child's ends are plain fds (dup2'd to 0/1/2), ours are O_CLOEXEC.
@@ -397,6 +400,7 @@ void Process::pump() {
   char buffer[65536];
   bool exited = false;
   auto next_deadlock_check = m_start + k_deadlock_check_from;
+  auto next_limit_check = m_start + k_limit_check_every;
   while (!exited) {
     std::unique_lock lock(m_mutex);
     if (m_stdin && m_stdin_pending.empty() && m_stdin_close_requested) m_stdin.reset();
@@ -418,7 +422,8 @@ void Process::pump() {
 
     int timeout_ms = -1;
     if (!m_timed_out) {
-      const auto until = m_deadlock_check ? std::min(deadline, next_deadlock_check) : deadline;
+      auto until = m_deadlock_check ? std::min(deadline, next_deadlock_check) : deadline;
+      if (m_limit_check) until = std::min(until, next_limit_check);
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
       timeout_ms = static_cast<int>(std::max<long long>(0, left + 1));
     }
@@ -429,6 +434,13 @@ void Process::pump() {
       m_timed_out = true;
       std::lock_guard guard(m_mutex);
       kill_group_locked();
+    }
+    if (!m_timed_out && m_limit_check && Clock::now() >= next_limit_check) {
+      next_limit_check = Clock::now() + k_limit_check_every;
+      if (m_limit_check()) {  // its result names the limit (WorldLimitsProbe)
+        std::lock_guard guard(m_mutex);
+        kill_group_locked();
+      }
     }
     if (!m_timed_out && m_deadlock_check && Clock::now() >= next_deadlock_check) {
       next_deadlock_check = Clock::now() + k_deadlock_check_every;

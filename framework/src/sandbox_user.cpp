@@ -1,12 +1,7 @@
 #include "labgrade/sandbox_user.hpp"
 
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstddef>
-#include <cstring>
 #include <fstream>
 #include <set>
 #include <string>
@@ -14,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "labgrade/error.hpp"
+#include "labgrade/machine_lock.hpp"
 
 namespace labgrade {
 
@@ -44,21 +40,6 @@ const std::set<unsigned long>& taken_by_the_machine() {
   return ids;
 }
 
-// Binds @labgrade-uid-<uid>: one socket at a time can, on the whole machine,
-// and the name is free again when its holder dies.
-UniqueFd try_hold(uid_t uid) {
-  UniqueFd fd{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-  if (!fd) throw SyscallError("socket", "AF_UNIX, SOCK_STREAM", errno);
-  const std::string name = fmt::format("labgrade-uid-{}", uid);
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  std::memcpy(address.sun_path + 1, name.data(), name.size());
-  const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
-  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), length) == 0) return fd;
-  if (errno != EADDRINUSE) throw SyscallError("bind", "@" + name, errno);
-  return UniqueFd{};
-}
-
 }  // namespace
 
 SandboxUser SandboxUser::take() {
@@ -73,7 +54,7 @@ SandboxUser SandboxUser::take() {
   for (uid_t i = 0; i < k_uid_count; ++i) {
     const uid_t uid = k_first_uid + (start + i) % k_uid_count;
     if (taken_by_the_machine().count(uid) != 0) continue;
-    if (UniqueFd lock = try_hold(uid)) {
+    if (UniqueFd lock = try_machine_lock(fmt::format("labgrade-uid-{}", uid))) {
       user.m_lock = std::move(lock);
       user.m_uid = uid;
       user.m_gid = uid;

@@ -20,6 +20,7 @@
 #include "labgrade/deadlock_watch.hpp"
 #include "labgrade/error.hpp"
 #include "labgrade/fault_injection.hpp"
+#include "labgrade/machine_lock.hpp"
 #include "world_host.hpp"
 #include "world_init.hpp"
 
@@ -95,7 +96,7 @@ World::World(const WorldOptions& options, Isolation isolation)
       m_files(options.files), m_shm_mb(options.shm_mb), m_workdir_mb(options.workdir_mb) {
   const auto asked = std::chrono::steady_clock::now();
   // Taken first, before the host (isolation off): always in this order.
-  if (options.cores_to_itself) m_cores_lock = lock_machine("labgrade-cores-to-itself");
+  if (options.cores_to_itself) m_cores_lock = machine_lock("labgrade-cores-to-itself");
   if (options.world_limits && cgroup_support().version != CgroupVersion::none) {
     m_cgroup = std::make_shared<WorldCgroup>(cgroup_support(), *options.world_limits);
   }
@@ -297,7 +298,7 @@ void World::tear_down() noexcept {
 }
 
 WorldLimitsProbe World::limits_probe() const {
-  if (m_isolation == Isolation::none) return WorldLimitsProbe{m_cgroup, {}, 0, {}, 0};
+  if (m_isolation == Isolation::none) return WorldLimitsProbe{m_cgroup, {}, 0, {}, 0, m_host_usage};
   return WorldLimitsProbe{m_cgroup, shm_dir(), m_shm_mb, workdir_from_outside(), m_workdir_mb};
 }
 
@@ -311,6 +312,7 @@ std::optional<std::string> WorldLimitsProbe::hit() const {
   };
   note_if_full(shm_dir, "/dev/shm", shm_mb);
   note_if_full(workdir, "the working directory", workdir_mb);
+  if (auto over = host_usage ? host_usage() : std::nullopt) text = text ? *text + "; " + *over : *over;
   return text;
 }
 

@@ -28,11 +28,13 @@
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include <fmt/format.h>
 
 #include "labgrade/error.hpp"
 #include "labgrade/landlock.hpp"
+#include "labgrade/machine_lock.hpp"
 #include "world_host.hpp"
 #include "world_init.hpp"
 
@@ -66,26 +68,40 @@ UniqueFd lock_host() {
     throw GraderError("isolation is off and this process already has a world: one world at a time");
   }
   try {
-    return lock_machine("labgrade-isolation-off");
+    return machine_lock("labgrade-isolation-off");
   } catch (...) {
     host_lock_flag().store(false);
     throw;
   }
 }
 
-// The low 24 bits of every System V object's key on the machine (ftok's
-// part that comes from a file: its device and inode).
-std::set<long> sysv_file_keys() {
-  std::set<long> keys;
+// Every System V object of the machine: its kind ("shm", "msg", "sem"), key and id.
+struct SysvObject {
+  std::string_view kind;
+  long key;
+  int id;
+};
+std::vector<SysvObject> sysv_objects() {
+  std::vector<SysvObject> out;
   for (const char* kind : {"shm", "msg", "sem"}) {
     std::ifstream table(fmt::format("/proc/sysvipc/{}", kind));
     std::string header;
     std::getline(table, header);
     for (std::string line; std::getline(table, line);) {
       std::istringstream fields(line);
-      long key = 0;
-      if (fields >> key && key != IPC_PRIVATE) keys.insert(key & 0xffffff);
+      SysvObject o{kind, 0, -1};
+      if (fields >> o.key >> o.id) out.push_back(o);
     }
+  }
+  return out;
+}
+
+// The low 24 bits of every System V object's key on the machine (ftok's
+// part that comes from a file: its device and inode).
+std::set<long> sysv_file_keys() {
+  std::set<long> keys;
+  for (const SysvObject& o : sysv_objects()) {
+    if (o.key != IPC_PRIVATE) keys.insert(o.key & 0xffffff);
   }
   return keys;
 }
@@ -125,21 +141,21 @@ bool mqueue_mounted() {
   return ::statfs("/dev/mqueue", &fs) == 0 && fs.f_type == 0x19800202;  // MQUEUE_MAGIC
 }
 
-}  // namespace
-
-UniqueFd lock_machine(const std::string& name) {
-  UniqueFd fd{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-  if (!fd) throw SyscallError("socket", "AF_UNIX, SOCK_STREAM", errno);
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  std::memcpy(address.sun_path + 1, name.data(), name.size());
-  const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
-  while (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), length) != 0) {
-    if (errno != EADDRINUSE) throw SyscallError("bind", "@" + name, errno);
-    ::poll(nullptr, 0, 5);  // another labgrade holds it: wait for its world to end
+// Bytes on disk (or in memory) of a folder's files, or of a file.
+std::uintmax_t bytes_used(const fs::path& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return 0;
+  std::uintmax_t total = static_cast<std::uintmax_t>(st.st_blocks) * 512;
+  if (!S_ISDIR(st.st_mode)) return total;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (::lstat(it->path().c_str(), &st) == 0) total += static_cast<std::uintmax_t>(st.st_blocks) * 512;
   }
-  return fd;
+  return total;
 }
+
+}  // namespace
 
 std::vector<pid_t> children_of_self() {
   std::vector<pid_t> out;
@@ -199,6 +215,24 @@ void World::begin_on_host(const WorldOptions& options, std::chrono::steady_clock
     refuse_objects_there_first();
     make_files(options.files);
     m_host_shm_before = host_shm_entries();
+    // No tmpfs caps the world's files here: its pumps measure them instead.
+    m_host_usage = [workdir = m_workdir_inside, before = m_host_shm_before, uid = program_uid(),
+                    shm_mb = options.shm_mb, workdir_mb = options.workdir_mb]() -> std::optional<std::string> {
+      constexpr std::uintmax_t k_mb = 1 << 20;
+      if (bytes_used(workdir) >= static_cast<std::uintmax_t>(workdir_mb) * k_mb)
+        return fmt::format("the working directory is full ({} MiB in a check's world)", workdir_mb);
+      std::uintmax_t shm = 0;
+      for (const auto& name : host_shm_entries()) {
+        struct stat st {};
+        if (std::binary_search(before.begin(), before.end(), name) || ::lstat(("/dev/shm/" + name).c_str(), &st) != 0 ||
+            st.st_uid != uid)
+          continue;
+        shm += static_cast<std::uintmax_t>(st.st_blocks) * 512;
+      }
+      if (shm >= static_cast<std::uintmax_t>(shm_mb) * k_mb)
+        return fmt::format("/dev/shm is full ({} MiB in a check's world)", shm_mb);
+      return std::nullopt;
+    };
   } catch (...) {
     m_host_lock.reset();
     host_lock_flag().store(false);
@@ -267,6 +301,7 @@ void World::make_files(const std::vector<std::string>& names) {
 
 void World::prepare_host_spawn(SpawnOptions& options) {
   options.count_forks = true;  // no pid namespace to count them
+  options.limit_check = m_host_usage;
   options.signal_guard.emplace("/proc");
   options.seccomp = &SeccompFilter::for_programs(/*on_host=*/true);
   if (m_landlock) {
@@ -318,20 +353,11 @@ void World::remove_host_objects() noexcept {
     if (::stat((m_workdir_inside / name).c_str(), &st) == 0) file_keys.push_back(ftok_bits(st));
   }
   if (file_keys.empty()) return;
-  for (const char* kind : {"shm", "msg", "sem"}) {
-    std::ifstream table(fmt::format("/proc/sysvipc/{}", kind));
-    std::string header;
-    std::getline(table, header);
-    for (std::string line; std::getline(table, line);) {
-      std::istringstream fields(line);
-      long key = 0;
-      int id = -1;
-      if (!(fields >> key >> id)) continue;
-      if (std::find(file_keys.begin(), file_keys.end(), key & 0xffffff) == file_keys.end()) continue;
-      if (kind[1] == 'h') ::shmctl(id, IPC_RMID, nullptr);
-      else if (kind[1] == 's') ::msgctl(id, IPC_RMID, nullptr);
-      else ::semctl(id, 0, IPC_RMID);
-    }
+  for (const SysvObject& o : sysv_objects()) {
+    if (std::find(file_keys.begin(), file_keys.end(), o.key & 0xffffff) == file_keys.end()) continue;
+    if (o.kind == "shm") ::shmctl(o.id, IPC_RMID, nullptr);
+    else if (o.kind == "msg") ::msgctl(o.id, IPC_RMID, nullptr);
+    else ::semctl(o.id, 0, IPC_RMID);
   }
 }
 

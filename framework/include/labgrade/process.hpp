@@ -117,6 +117,10 @@ struct SpawnOptions {
   /// ends the run at once as timed out, with that reason, rather than at its
   /// time limit.
   std::function<std::optional<std::string>()> deadlock_check;
+  /// Asked every 50 ms while it runs: which limit of its world it has gone
+  /// past, if any (where no tmpfs caps the world's files). An answer kills
+  /// its process group at once.
+  std::function<std::optional<std::string>()> limit_check;
 };
 
 class Process {
@@ -194,6 +198,7 @@ class Process {
   std::chrono::steady_clock::time_point m_start;
   bool m_timed_out = false;
   std::function<std::optional<std::string>()> m_deadlock_check;
+  std::function<std::optional<std::string>()> m_limit_check;
   std::string m_stuck;  // why it was ended early (a deadlock), "" otherwise
   bool m_reaped = false;  // the result is known from WNOWAIT; reaping waits for kill()
 

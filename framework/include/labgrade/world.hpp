@@ -35,6 +35,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -86,6 +87,9 @@ struct WorldLimitsProbe {
   long shm_mb = 0;
   std::filesystem::path workdir;              // its working directory seen from outside (a tmpfs)
   long workdir_mb = 0;
+  /// Without namespaces (no tmpfs of the world's): what it holds on the host
+  /// past its limits, measured ("the working directory is full ...").
+  std::function<std::optional<std::string>()> host_usage;
   /// "memory limit of 256 MiB exceeded", "too many processes (...)",
   /// "/dev/shm is full (4 MiB)"; nothing when no limit was hit.
   std::optional<std::string> hit() const;
@@ -204,7 +208,8 @@ class World {
   std::vector<std::string> m_host_shm_before;  // isolation off: the host's /dev/shm when the world began (sorted)
   std::vector<std::shared_ptr<Process>> m_processes;
   std::shared_ptr<WorldCgroup> m_cgroup;
-  std::shared_ptr<LandlockRuleset> m_landlock;  // without namespaces, where the kernel has Landlock
+  std::shared_ptr<LandlockRuleset> m_landlock;
+  std::function<std::optional<std::string>()> m_host_usage;  // without namespaces: over its limits?  // without namespaces, where the kernel has Landlock
   QuietNetwork m_network;  // root: a pooled network namespace (else the init makes its own)
   long m_shm_mb = 0;
   long m_workdir_mb = 0;
