@@ -1,0 +1,151 @@
+#include "process_child.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "labgrade/landlock.hpp"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+namespace labgrade::detail {
+
+const char* step_name(int step) {
+  switch (step) {
+    case k_step_dup: return "dup2";
+    case k_step_chdir: return "chdir";
+    case k_step_rlimit: return "setrlimit";
+    case k_step_exec: return "execve";
+    case k_step_setns: return "setns";
+    case k_step_clone: return "clone";
+    case k_step_seccomp: return "seccomp(SECCOMP_SET_MODE_FILTER)";
+    case k_step_cgroup: return "write(cgroup.procs, \"0\") (joining the world's cgroup)";
+    case k_step_user: return "setresuid (becoming the sandbox user)";
+    case k_step_landlock: return "landlock_restrict_self";
+    default: return "child set-up";
+  }
+}
+
+[[noreturn]] void child_fail(int fd, int step) {
+  ChildError e{step, errno};
+  ssize_t ignored = ::write(fd, &e, sizeof e);
+  (void)ignored;
+  ::_exit(127);
+}
+
+namespace {
+
+// One byte carrying one descriptor (SCM_RIGHTS), on the stack: no allocation.
+struct FdMessage {
+  char byte = 'f';
+  iovec data{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr header{};
+  FdMessage() {
+    header.msg_iov = &data;
+    header.msg_iovlen = 1;
+    header.msg_control = control;
+    header.msg_controllen = sizeof control;
+  }
+  FdMessage(const FdMessage&) = delete;
+  FdMessage& operator=(const FdMessage&) = delete;
+};
+
+
+}  // namespace
+
+bool send_fd(int socket, int fd) {
+  FdMessage m;
+  cmsghdr* header = CMSG_FIRSTHDR(&m.header);
+  header->cmsg_level = SOL_SOCKET;
+  header->cmsg_type = SCM_RIGHTS;
+  header->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(header), &fd, sizeof fd);
+  return ::sendmsg(socket, &m.header, MSG_NOSIGNAL) == 1;
+}
+
+UniqueFd receive_fd(int socket) {
+  FdMessage m;
+  if (::recvmsg(socket, &m.header, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1) return UniqueFd{};
+  cmsghdr* header = CMSG_FIRSTHDR(&m.header);
+  if (header == nullptr || header->cmsg_type != SCM_RIGHTS) return UniqueFd{};
+  int fd = -1;
+  std::memcpy(&fd, CMSG_DATA(header), sizeof fd);
+  return UniqueFd{fd};
+}
+
+[[noreturn]] void exec_child(const ChildPlan& plan) {
+  sigset_t all;
+  ::sigemptyset(&all);
+  ::sigprocmask(SIG_SETMASK, &all, nullptr);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
+  }
+  ::setsid();  // its own session: no controlling terminal, one group to kill
+  if (::dup2(plan.stdin_fd, 0) < 0 || ::dup2(plan.stdout_fd, 1) < 0 || ::dup2(plan.stderr_fd, 2) < 0) {
+    child_fail(plan.error_fd, k_step_dup);
+  }
+  // As the grader still (the working directory may be below folders that the
+  // sandbox user cannot search: it needs only the folder itself).
+  if (plan.cwd != nullptr && ::chdir(plan.cwd) != 0) child_fail(plan.error_fd, k_step_chdir);
+  ::umask(022);
+  ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+  // Before the rlimits: RLIMIT_NOFILE may be below the numbers handed over.
+  for (const auto& [ours, theirs] : plan.pass_fds) {  // dup2 clears FD_CLOEXEC on the copy
+    if (::dup2(ours, theirs) < 0) child_fail(plan.error_fd, k_step_dup);
+  }
+  for (const auto& [resource, value] : plan.rlimits) {
+    struct rlimit limit {value, value};
+    if (::setrlimit(resource, &limit) != 0) child_fail(plan.error_fd, k_step_rlimit);
+  }
+  if (plan.run_as.switches()) {
+    if (::setgroups(0, nullptr) != 0 || ::setresgid(plan.run_as.gid, plan.run_as.gid, plan.run_as.gid) != 0 ||
+        ::setresuid(plan.run_as.uid, plan.run_as.uid, plan.run_as.uid) != 0) {
+      child_fail(plan.error_fd, k_step_user);
+    }
+  }
+  // After the change of user, which clears it.
+  if (plan.kill_with_grader) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (plan.landlock != nullptr && !plan.landlock->restrict_self()) child_fail(plan.error_fd, k_step_landlock);
+  if (plan.seccomp != nullptr && !plan.seccomp->install()) child_fail(plan.error_fd, k_step_seccomp);
+  if (plan.watch != nullptr) {
+    int listener = plan.watch->install_with_listener();
+    if (listener < 0 || !send_fd(plan.listener_socket, listener)) child_fail(plan.error_fd, k_step_seccomp);
+    ::close(listener);
+  }
+  if (plan.exec_fd >= 0) {
+    ::syscall(SYS_execveat, plan.exec_fd, "", plan.argv.data(), plan.envp.data(), AT_EMPTY_PATH);
+  } else {
+    ::execve(plan.argv[0], plan.argv.data(), plan.envp.data());
+  }
+  child_fail(plan.error_fd, k_step_exec);
+}
+
+// In the world: enter its namespaces, then create the program with
+// CLONE_PARENT so that the grader is its parent (it can wait4 it, with rusage)
+// while it lives in the world's pid namespace. Reports the program's pid.
+[[noreturn]] void enter_world_and_exec(const ChildPlan& plan, int pidfd, int flags, int report_fd) {
+  if (::setns(pidfd, flags) != 0) child_fail(plan.error_fd, k_step_setns);
+  long pid = ::syscall(SYS_clone, CLONE_PARENT, nullptr, nullptr, nullptr, nullptr);
+  if (pid < 0) child_fail(plan.error_fd, k_step_clone);
+  if (pid == 0) exec_child(plan);
+  pid_t reported = static_cast<pid_t>(pid);
+  ssize_t ignored = ::write(report_fd, &reported, sizeof reported);
+  (void)ignored;
+  ::_exit(0);
+}
+
+
+}  // namespace labgrade::detail

@@ -1,0 +1,72 @@
+// The child's side of Process::spawn (private to process.cpp): what runs
+// between fork and execve, in the order the kernel needs it (the cgroup →
+// the world's namespaces → a session, descriptors, working directory,
+// rlimits → the sandbox user → Landlock → seccomp → execve). Everything it
+// uses is prepared before fork: after fork in a multithreaded process only
+// async-signal-safe calls are allowed.
+#pragma once
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <utility>
+#include <vector>
+
+#include "labgrade/sandbox_user.hpp"
+#include "labgrade/seccomp_filter.hpp"
+#include "labgrade/unique_fd.hpp"
+
+namespace labgrade {
+
+class LandlockRuleset;
+
+namespace detail {
+
+/// Everything the child needs, prepared before fork.
+struct ChildPlan {
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+  const char* cwd = nullptr;
+  int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1, error_fd = -1;
+  std::vector<std::pair<int, rlim_t>> rlimits;
+  bool kill_with_grader = true;
+  std::vector<std::pair<int, int>> pass_fds;
+  std::vector<int> cgroup_fds;  // cgroup.procs files to join ("0": the writer)
+  const SeccompFilter* seccomp = nullptr;
+  const SeccompFilter* watch = nullptr;  // its listener goes back over listener_socket
+  int listener_socket = -1;
+  RunAs run_as;
+  int exec_fd = -1;  // execveat(exec_fd, "", AT_EMPTY_PATH) instead of execve(argv[0])
+  const LandlockRuleset* landlock = nullptr;
+};
+
+/// The child's error report, read by the grader: which step failed and its errno.
+struct ChildError {
+  int step;
+  int err;
+};
+enum ChildStep {
+  k_step_dup = 1, k_step_chdir, k_step_rlimit, k_step_exec, k_step_setns, k_step_clone, k_step_cgroup, k_step_seccomp,
+  k_step_user, k_step_landlock
+};
+/// "setns", "write(cgroup.procs, \"0\") (joining the world's cgroup)", ...
+const char* step_name(int step);
+
+/// Reports {step, errno} on `fd` and exits 127.
+[[noreturn]] void child_fail(int fd, int step);
+
+/// Hands a descriptor over a unix socket (SCM_RIGHTS): async-signal-safe.
+bool send_fd(int socket, int fd);
+/// Takes one, if it has come; empty otherwise.
+UniqueFd receive_fd(int socket);
+
+/// The program itself: its set-up, then execve.
+[[noreturn]] void exec_child(const ChildPlan& plan);
+
+/// In a world: enter its namespaces, then create the program with
+/// CLONE_PARENT (the grader is its parent, and can wait4 it with rusage)
+/// inside the world's pid namespace; reports its pid on `report_fd`.
+[[noreturn]] void enter_world_and_exec(const ChildPlan& plan, int pidfd, int flags, int report_fd);
+
+}  // namespace detail
+}  // namespace labgrade
