@@ -155,6 +155,33 @@ std::uintmax_t bytes_used(const fs::path& path) {
   return total;
 }
 
+// `allowed`, but for what lies in `hidden`: a folder that holds a hidden one
+// is replaced by its entries, but the one on the way (Landlock can only
+// allow, never deny, below an allowed folder).
+std::vector<fs::path> allowed_except(const std::vector<fs::path>& allowed, const std::vector<fs::path>& hidden) {
+  std::vector<fs::path> out;
+  for (const fs::path& folder : allowed) {
+    auto inside = [&](const fs::path& h) {
+      auto [end, ignored] = std::mismatch(folder.begin(), folder.end(), h.begin(), h.end());
+      return end == folder.end();
+    };
+    std::vector<fs::path> below;
+    for (const fs::path& h : hidden) {
+      if (inside(h)) below.push_back(h);
+    }
+    if (below.empty()) {
+      out.push_back(folder);
+      continue;
+    }
+    if (std::find(below.begin(), below.end(), folder) != below.end()) continue;  // hidden itself
+    std::error_code ec;
+    std::vector<fs::path> entries;
+    for (const auto& e : fs::directory_iterator(folder, ec)) entries.push_back(e.path());
+    for (const fs::path& kept : allowed_except(entries, below)) out.push_back(kept);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<pid_t> children_of_self() {
@@ -200,6 +227,13 @@ void World::begin_on_host(const WorldOptions& options, std::chrono::steady_clock
       if (!entry.is_link) policy.read_only.push_back(entry.source);
     }
     policy.read_only.insert(policy.read_only.end(), {"/etc", "/dev/random", "/dev/urandom"});
+    // labgrade's own folders (an installed labgrade's labs and references in /usr/share) stay out.
+    std::vector<fs::path> hidden;
+    for (const fs::path& h : options.hidden) {
+      std::error_code ec;
+      if (fs::path c = fs::weakly_canonical(h, ec); !ec) hidden.push_back(c);
+    }
+    policy.read_only = allowed_except(policy.read_only, hidden);
     policy.read_write = {m_workdir_inside, "/dev/shm", "/dev/mqueue", "/dev/null", "/dev/zero", "/dev/full"};
     m_landlock = std::make_shared<LandlockRuleset>(LandlockRuleset::build(policy));
   }

@@ -21,6 +21,7 @@
 #include <gtest/gtest.h>
 
 #include "labgrade/error.hpp"
+#include "labgrade/landlock.hpp"
 #include "labgrade/sandbox_user.hpp"
 #include "labgrade/temp_dir.hpp"
 #include "test_support.hpp"
@@ -329,6 +330,22 @@ TEST_F(NamespacedWorld, SignalsWithinItsOwnTreeGoThrough) {
   EXPECT_EQ(p->refused_signal(), "");
 }
 
+// An installed labgrade keeps its labs and references in /usr/share: a world shows them empty.
+TEST_F(NamespacedWorld, TheGradersFoldersInASystemFolderAreEmptyInside) {
+  if (!fs::is_directory("/usr/share/doc") || !fs::is_directory("/usr/share/common-licenses"))
+    GTEST_SKIP() << "no /usr/share/doc or /usr/share/common-licenses to stand for labgrade's folders";
+  WorldOptions options = small_world();
+  options.hidden = {"/usr/share/doc"};
+  World world(options);
+  auto p = world.spawn(shell("ls -A /usr/share/doc | wc -l; ls /usr/share/common-licenses | wc -l"));
+  ASSERT_TRUE(p->wait().exited_with(0)) << p->stderr_text();
+  std::istringstream out(p->stdout_text());
+  int hidden = -1, kept = -1;
+  out >> hidden >> kept;
+  EXPECT_EQ(hidden, 0) << "the hidden folder shows its files";
+  EXPECT_GT(kept, 0) << "the rest of /usr/share is gone too";
+}
+
 TEST_F(NamespacedWorld, TeardownRemovesTheWorkdir) {
   TempDir parent("labgrade-test-");
   {
@@ -410,6 +427,19 @@ TEST(HostWorld, ProgramsSignalOnlyTheirOwnTree) {
   EXPECT_THAT(p->refused_signal(), HasSubstr("it tried to signal a process that is not its own"));
   EXPECT_FALSE(outsider->finished());
   outsider->kill();
+}
+
+TEST(HostWorld, TheGradersFoldersInASystemFolderAreOutOfReach) {
+  if (landlock_support().abi == 0) GTEST_SKIP() << "no Landlock here: " << landlock_support().reason;
+  if (!fs::is_directory("/usr/share/doc") || !fs::is_directory("/usr/share/common-licenses"))
+    GTEST_SKIP() << "no /usr/share/doc or /usr/share/common-licenses to stand for labgrade's folders";
+  WorldOptions options = small_world();
+  options.hidden = {"/usr/share/doc"};
+  World world(options, Isolation::none);
+  auto p = world.spawn(shell("ls /usr/share/doc >/dev/null 2>&1 && echo visible || echo refused; "
+                             "ls /usr/share/common-licenses >/dev/null && echo kept"));
+  ASSERT_TRUE(p->wait().exited_with(0)) << p->stderr_text();
+  EXPECT_EQ(p->stdout_text(), "refused\nkept\n");
 }
 
 TEST(HostWorld, AsRootProgramsRunAsTheSandboxUser) {
