@@ -31,13 +31,16 @@ namespace {
 constexpr int k_exit_usage = 2;
 constexpr int k_exit_grader = 3;
 
-// labs/ of the source tree when run from a build, else the installed labs.
+// The labs installed beside the program (<prefix>/bin/labgrade:
+// <prefix>/share/labgrade/labs), or the source tree's for the program of a
+// build tree; never a folder of the machine that built an installed labgrade.
 fs::path default_labs_dir() {
-  fs::path source = fs::path(LABGRADE_SOURCE_DIR) / "labs";
-  if (fs::is_directory(source)) return source;
   std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  return exe.parent_path().parent_path() / "share" / "labgrade" / "labs";
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  const fs::path installed = exe.parent_path().parent_path() / "share" / "labgrade" / "labs";
+  if (fs::is_directory(installed)) return installed;
+  if (!ec && exe.parent_path() == fs::path(LABGRADE_BINARY_DIR)) return fs::path(LABGRADE_SOURCE_DIR) / "labs";
+  throw UsageError(fmt::format("no labs beside this labgrade ({} does not exist): pass --labs-dir DIR", installed.string()));
 }
 
 void write_output(const std::string& text, const std::string& output_file) {
@@ -157,8 +160,8 @@ int main(int argc, char** argv) {
   CLI::App app{"labgrade: grades C labs on inter-process communication"};
   app.set_version_flag("--version", std::string("labgrade ") + LABGRADE_VERSION);
   app.require_subcommand(1);
-  std::string labs_dir = default_labs_dir().string();
-  app.add_option("--labs-dir", labs_dir, "where the lab definitions are")->capture_default_str();
+  std::string labs_dir;
+  app.add_option("--labs-dir", labs_dir, "where the lab definitions are (default: the labs installed with labgrade)");
 
   auto* list = app.add_subcommand("list", "the labs labgrade knows: name and title");
 
@@ -195,6 +198,7 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (labs_dir.empty()) labs_dir = default_labs_dir().string();
     if (*list) return cmd_list(labs_dir);
     if (*check) return cmd_check(labs_dir, lab, format, output, dir, only);
     if (*grade) return cmd_grade(labs_dir, grade_lab, jobs, out_dir, submissions);

@@ -12,6 +12,7 @@ packages=(
   procps                                         # ps/pgrep, used by tests to prove nothing is left
   libxml2-utils                                  # xmllint: the JUnit output is validated against its schema
   chromium                                       # the class report is opened in a headless browser by a test
+  lintian                                        # the Debian package is checked by a test
 )
 
 missing=()
