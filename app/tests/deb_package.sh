@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # deb_package.sh BUILD_DIR SOURCE_DIR
-# The Debian package, as an instructor or a CI machine meets it:
-#  1. cpack makes it; its contents are listed and checked (the program, the
-#     labs with their references, the AppArmor profile, copyright, man page);
-#  2. lintian finds no error in it;
+# The Debian packages, as an instructor or a CI machine meets them:
+#  1. cpack makes labgrade (the program, the labs with their references, the
+#     AppArmor profile, copyright, man page) and labgrade-dev (the framework's
+#     headers, static library and CMake package); their contents are checked;
+#  2. lintian finds no error in either;
 #  3. installed with dpkg, /usr/bin/labgrade grades the bundled examples right
 #     (the slides' code 9/9, the buggy one failing) and proves a lab, with the
 #     source and build trees out of its reach (an empty tmpfs over each);
@@ -24,10 +25,20 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 # 1. The package and its contents.
 (cd "$build" && cpack -G DEB -B "$work/pkg" >"$work/cpack.log" 2>&1) || { cat "$work/cpack.log"; fail "cpack failed"; }
-deb=$(ls "$work"/pkg/labgrade_*.deb) || fail "no .deb made"
-echo "package: $(basename "$deb"), $(stat -c %s "$deb") bytes"
-dpkg-deb -I "$deb" | grep -E "^ (Depends|Installed-Size):"
+deb=$(ls "$work"/pkg/labgrade_*.deb) || fail "no labgrade .deb made"
+dev=$(ls "$work"/pkg/labgrade-dev_*.deb) || fail "no labgrade-dev .deb made"
+for package in "$deb" "$dev"; do
+  echo "package: $(basename "$package"), $(stat -c %s "$package") bytes"
+  dpkg-deb -I "$package" | grep -E "^ (Depends|Installed-Size):"
+done
 dpkg-deb -c "$deb" | awk '{print $6}' >"$work/contents"
+dpkg-deb -c "$dev" | awk '{print $6}' >"$work/dev-contents"
+for path in ./usr/include/labgrade/check.hpp ./usr/include/labgrade/lab_data.hpp ./usr/lib/liblabgrade_framework.a \
+            ./usr/lib/cmake/labgrade/labgradeConfig.cmake ./usr/lib/cmake/labgrade/labgradeTargets.cmake \
+            ./usr/share/doc/labgrade-dev/copyright; do
+  grep -qx "$path" "$work/dev-contents" || fail "labgrade-dev lacks $path"
+done
+grep -q "^./usr/include\|\.a$" "$work/contents" && fail "the labgrade package holds the framework's development files"
 for path in ./usr/bin/labgrade ./usr/share/labgrade/labs/posix-shm/lab.toml ./usr/share/labgrade/labs/posix-shm/README.md \
             ./usr/share/labgrade/labs/posix-shm/starter/shm_producer.c ./usr/share/labgrade/reference/posix-shm/shm_consumer.c \
             ./etc/apparmor.d/labgrade ./usr/share/doc/labgrade/copyright ./usr/share/man/man1/labgrade.1.gz; do
@@ -38,7 +49,7 @@ dpkg-deb -I "$deb" | grep "^ Depends:" | grep -qE "googletest|libgtest|chromium|
 
 # 2. lintian: no error (warnings are printed).
 if command -v lintian >/dev/null; then
-  lintian --tag-display-limit 0 "$deb" 2>&1 | grep -v "root privileges" | tee "$work/lintian"
+  lintian --tag-display-limit 0 "$deb" "$dev" 2>&1 | grep -v "root privileges" | tee "$work/lintian"
   grep -q "^E:" "$work/lintian" && fail "lintian found errors"
 fi
 

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <labgrade/check.hpp>
 
-#include "../lab_data.hpp"
+#include "labgrade/lab_data.hpp"
 
 namespace {
 
