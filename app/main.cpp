@@ -55,8 +55,17 @@ void write_output(const std::string& text, const std::string& output_file) {
   }
 }
 
+// Every lab, and for one that this labgrade cannot grade, why.
 int cmd_list(const fs::path& labs_dir) {
-  for (const auto& lab : list_labs(labs_dir)) fmt::print("{:<16} {}\n", lab.name, lab.title);
+  for (const auto& file : lab_files(labs_dir)) {
+    try {
+      const LabSpec lab = load_lab_spec(file);
+      const std::string why = why_ungradable(lab);
+      fmt::print("{:<16} {}{}\n", lab.name, lab.title, why.empty() ? "" : "  (cannot grade it: " + why + ")");
+    } catch (const LabSpecError& e) {
+      fmt::print("{:<16} (cannot grade it: {})\n", file.parent_path().filename().string(), e.what());
+    }
+  }
   return 0;
 }
 

@@ -52,6 +52,20 @@ void verify_checks_exist(const LabSpec& lab) {
   }
 }
 
+}  // namespace
+
+std::string why_ungradable(const LabSpec& lab) {
+  try {
+    verify_checks_exist(lab);
+  } catch (const LabSpecError& e) {
+    return e.what();
+  }
+  if (!fs::is_directory(lab.reference_dir)) return fmt::format("its reference {} does not exist", lab.reference_dir.string());
+  return {};
+}
+
+namespace {
+
 json builds_to_json(const Builds& builds) {
   json out = json::array();
   for (const auto& [key, b] : builds.all()) {

@@ -317,15 +317,19 @@ LabSpec find_lab(const fs::path& labs_dir, const std::string& name) {
   return load_lab_spec(file);
 }
 
-std::vector<LabSpec> list_labs(const fs::path& labs_dir) {
+std::vector<fs::path> lab_files(const fs::path& labs_dir) {
   if (!fs::is_directory(labs_dir)) throw UsageError(labs_dir.string() + ": labs directory not found");
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(labs_dir)) {
     if (fs::is_regular_file(entry.path() / "lab.toml")) files.push_back(entry.path() / "lab.toml");
   }
   std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::vector<LabSpec> list_labs(const fs::path& labs_dir) {
   std::vector<LabSpec> labs;
-  for (const auto& f : files) labs.push_back(load_lab_spec(f));
+  for (const auto& f : lab_files(labs_dir)) labs.push_back(load_lab_spec(f));
   return labs;
 }
 

@@ -100,7 +100,12 @@ std::vector<Mutant> find_mutants(const LabSpec& lab) {
   const fs::path root = lab.dir() / "mutants";
   if (!fs::is_directory(root)) return mutants;
   for (const auto& entry : fs::directory_iterator(root)) {
-    if (fs::is_regular_file(entry.path() / "mutant.toml")) mutants.push_back(read_mutant(lab, entry.path()));
+    if (!entry.is_directory()) continue;
+    // A folder without its mutant.toml would prove nothing, silently: the instructor's mistake.
+    if (!fs::is_regular_file(entry.path() / "mutant.toml"))
+      throw LabSpecError((entry.path() / "mutant.toml").string(), 1, 1, "mutant.toml",
+                         "missing: every folder of mutants/ is a mutant and needs one (description, fails, [[edit]])");
+    mutants.push_back(read_mutant(lab, entry.path()));
   }
   std::sort(mutants.begin(), mutants.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   return mutants;

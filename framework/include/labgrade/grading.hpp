@@ -34,6 +34,10 @@ struct GradeOptions {
 Report grade_submission(const LabSpec& lab, const std::filesystem::path& submission,
                         const GradeOptions& options);
 
+/// Why this labgrade cannot grade the lab (its checks are not compiled in, or
+/// do not match lab.toml; its reference is missing), in words; "" when it can.
+std::string why_ungradable(const LabSpec& lab);
+
 /// The names of the GoogleTest tests registered for a suite in this program.
 std::vector<std::string> registered_checks(const std::string& suite);
 

@@ -107,6 +107,9 @@ LabSpec load_lab_spec(const std::filesystem::path& lab_toml);
 /// Finds labs/<name>/lab.toml; throws UsageError naming the labs directory when absent.
 LabSpec find_lab(const std::filesystem::path& labs_dir, const std::string& name);
 
+/// The lab.toml of every folder of labs_dir that holds one, sorted.
+std::vector<std::filesystem::path> lab_files(const std::filesystem::path& labs_dir);
+
 /// Every lab under labs_dir (folders holding a lab.toml), sorted by name.
 std::vector<LabSpec> list_labs(const std::filesystem::path& labs_dir);
 
