@@ -18,6 +18,7 @@
 #include "labgrade/batch.hpp"
 #include "labgrade/class_report.hpp"
 #include "labgrade/error.hpp"
+#include "labgrade/grader_build.hpp"
 #include "labgrade/grading.hpp"
 #include "labgrade/lab_spec.hpp"
 #include "labgrade/reporters.hpp"
@@ -41,6 +42,19 @@ fs::path default_labs_dir() {
   if (fs::is_directory(installed)) return installed;
   if (!ec && exe.parent_path() == fs::path(LABGRADE_BINARY_DIR)) return fs::path(LABGRADE_SOURCE_DIR) / "labs";
   throw UsageError(fmt::format("no labs beside this labgrade ({} does not exist): pass --labs-dir DIR", installed.string()));
+}
+
+// The framework's headers and library, for compiling a course's checks: the
+// installation's (labgrade-dev), or this build tree's.
+FrameworkFiles framework_beside_program() {
+  std::error_code ec;
+  const fs::path prefix = fs::read_symlink("/proc/self/exe", ec).parent_path().parent_path();
+  for (const char* lib : {"lib", "lib/x86_64-linux-gnu", "lib64"}) {
+    FrameworkFiles installed{prefix / "include", prefix / lib / "liblabgrade_framework.a"};
+    if (installed.usable()) return installed;
+  }
+  return {fs::path(LABGRADE_SOURCE_DIR) / "framework" / "include",
+          fs::path(LABGRADE_BINARY_DIR) / "framework" / "liblabgrade_framework.a"};
 }
 
 void write_output(const std::string& text, const std::string& output_file) {
@@ -169,8 +183,12 @@ int main(int argc, char** argv) {
   CLI::App app{"labgrade: grades C labs on inter-process communication"};
   app.set_version_flag("--version", std::string("labgrade ") + LABGRADE_VERSION);
   app.require_subcommand(1);
-  std::string labs_dir;
-  app.add_option("--labs-dir", labs_dir, "where the lab definitions are (default: the labs installed with labgrade)");
+  std::string labs_dir, course;
+  auto* labs_dir_option =
+      app.add_option("--labs-dir", labs_dir, "where the lab definitions are (default: the labs installed with labgrade)");
+  app.add_option("--course", course,
+                 "a course's folder of labs of its own (labs/, reference/, graders/): its labs/ is the labs folder")
+      ->excludes(labs_dir_option);
 
   auto* list = app.add_subcommand("list", "the labs labgrade knows: name and title");
 
@@ -207,7 +225,9 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (!course.empty()) labs_dir = (fs::path(course) / "labs").string();
     if (labs_dir.empty()) labs_dir = default_labs_dir().string();
+    use_framework(framework_beside_program());
     if (*list) return cmd_list(labs_dir);
     if (*check) return cmd_check(labs_dir, lab, format, output, dir, only);
     if (*grade) return cmd_grade(labs_dir, grade_lab, jobs, out_dir, submissions);

@@ -1,4 +1,5 @@
 #include "labgrade/grading.hpp"
+#include "labgrade/grader_build.hpp"
 
 #include <unistd.h>
 
@@ -31,8 +32,7 @@ namespace {
 
 // The lab's [[checks]] and the compiled suite must name the same tests: an
 // instructor's typo is an error with its position, not a silently skipped check.
-void verify_checks_exist(const LabSpec& lab) {
-  auto tests = registered_checks(lab.suite);
+void verify_checks_exist(const LabSpec& lab, const std::vector<std::string>& tests) {
   if (tests.empty()) {
     throw LabSpecError(lab.file.string(), 1, 1, "lab.suite",
                        fmt::format("no grader suite \"{}\" is compiled into this labgrade", lab.suite));
@@ -52,13 +52,32 @@ void verify_checks_exist(const LabSpec& lab) {
   }
 }
 
+// The tests of the lab's suite and the command that runs them: this program
+// when they are compiled into it (the bundled labs), else the lab's own
+// checks, compiled on first use (a course's lab: grader_build.hpp).
+struct Checks {
+  std::vector<std::string> tests;
+  std::vector<std::string> runner;
+};
+
+Checks find_checks(const LabSpec& lab, const std::vector<std::string>& own_runner, const fs::path& cache_dir) {
+  if (auto tests = registered_checks(lab.suite); !tests.empty()) return {tests, own_runner};
+  if (!fs::is_directory(graders_dir(lab))) return {};  // verify_checks_exist says it
+  ExternalChecks external = compile_checks(lab, cache_dir);
+  return {external.tests, external.runner};
+}
+
 }  // namespace
 
 std::string why_ungradable(const LabSpec& lab) {
-  try {
-    verify_checks_exist(lab);
-  } catch (const LabSpecError& e) {
-    return e.what();
+  if (registered_checks(lab.suite).empty() && fs::is_directory(graders_dir(lab))) {
+    if (!framework_files().usable()) return "its checks in " + graders_dir(lab).string() + " need labgrade-dev to compile";
+  } else {
+    try {
+      verify_checks_exist(lab, registered_checks(lab.suite));
+    } catch (const LabSpecError& e) {
+      return e.what();
+    }
   }
   if (!fs::is_directory(lab.reference_dir)) return fmt::format("its reference {} does not exist", lab.reference_dir.string());
   return {};
@@ -196,7 +215,9 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
   if (!fs::is_directory(submission)) {
     throw UsageError(fmt::format("{}: no such submission directory", submission.string()));
   }
-  verify_checks_exist(lab);
+  const fs::path cache_dir = options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
+  const Checks checks = find_checks(lab, options.runner, cache_dir);
+  verify_checks_exist(lab, checks.tests);
   for (const auto& test : options.only) {
     if (lab.check(test) == nullptr) {
       std::string known;
@@ -211,7 +232,6 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
   const Isolation isolation = detect_isolation();
   CgroupMovesKeptWarm warm(cgroup_support());  // the worlds' programs join cgroups without waiting
 
-  const fs::path cache_dir = options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
   TempDir scratch("labgrade-");
   // Without namespaces, as root, programs run as the sandbox user in folders
   // of this scratch: it may pass through it to their own (never list it),
@@ -235,7 +255,7 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
   double budget = 10.0;
   for (const auto& c : lab.checks) budget += selected(c) ? c.timeout : 0.0;
   SpawnOptions runner;
-  runner.argv = options.runner;
+  runner.argv = checks.runner;
   runner.argv.push_back(context_file.string());
   runner.time_limit = budget;
   auto process = Process::spawn(runner);

@@ -1,0 +1,174 @@
+#include "labgrade/grader_build.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "labgrade/content_hash.hpp"
+#include "labgrade/error.hpp"
+#include "labgrade/process.hpp"
+#include "labgrade/temp_dir.hpp"
+
+namespace labgrade {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double k_compile_time_limit = 300.0;
+
+// The runner's main: the framework's check runner, and the list of a suite's tests.
+constexpr const char* k_runner_main = R"(// labgrade: the check runner of a course's lab
+#include <cstdio>
+#include <string>
+#include "labgrade/grading.hpp"
+int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "__run-checks") return labgrade::run_checks_main(argv[2]);
+  if (argc == 3 && std::string(argv[1]) == "__list-checks") {
+    for (const auto& test : labgrade::registered_checks(argv[2])) std::printf("%s\n", test.c_str());
+    return 0;
+  }
+  std::fprintf(stderr, "a check runner of labgrade: run it through labgrade\n");
+  return 2;
+}
+)";
+
+const std::vector<std::string>& link_libraries() {
+  static const std::vector<std::string> libs = {"-lgtest", "-lfmt", "-ltomlplusplus", "-lseccomp", "-larchive", "-pthread"};
+  return libs;
+}
+
+std::string read_file(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string file_identity(const fs::path& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) return file.string();
+  return fmt::format("{}:{}:{}", file.string(), st.st_size, st.st_mtime);
+}
+
+std::vector<fs::path> sources_of(const fs::path& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.is_regular_file() && (e.path().extension() == ".cpp" || e.path().extension() == ".hpp")) out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// g++'s first error as the instructor's mistake, with its position.
+[[noreturn]] void throw_compile_error(const LabSpec& lab, const std::string& diagnostics) {
+  static const std::regex error(R"(^([^:\n]+):(\d+):(\d+): (?:fatal )?error: (.*)$)");
+  std::istringstream lines(diagnostics);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (std::regex_match(line, m, error)) {
+      throw LabSpecError(m[1].str(), std::stol(m[2].str()), std::stol(m[3].str()), "checks",
+                         "does not compile: " + m[4].str());
+    }
+  }
+  throw LabSpecError(graders_dir(lab).string(), 1, 1, "checks",
+                     "the lab's checks do not build: " + diagnostics.substr(0, 600));
+}
+
+std::vector<std::string> list_tests(const fs::path& runner, const std::string& suite) {
+  SpawnOptions options;
+  options.argv = {runner.string(), "__list-checks", suite};
+  options.time_limit = 30.0;
+  auto p = Process::spawn(options);
+  if (!p->wait().exited_with(0))
+    throw GraderError(fmt::format("the check runner {} {}: {}", runner.string(), p->wait().describe(), p->stderr_text()));
+  std::vector<std::string> tests;
+  std::istringstream lines(p->stdout_text());
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty()) tests.push_back(line);
+  }
+  return tests;
+}
+
+FrameworkFiles& framework_setting() {
+  static FrameworkFiles files;
+  return files;
+}
+
+}  // namespace
+
+bool FrameworkFiles::usable() const {
+  return fs::is_regular_file(include_dir / "labgrade" / "check.hpp") && fs::is_regular_file(library);
+}
+
+void use_framework(const FrameworkFiles& files) { framework_setting() = files; }
+const FrameworkFiles& framework_files() { return framework_setting(); }
+
+fs::path graders_dir(const LabSpec& lab) {
+  return (lab.dir().parent_path().parent_path() / "graders" / lab.name).lexically_normal();
+}
+
+ExternalChecks compile_checks(const LabSpec& lab, const fs::path& cache_dir) {
+  const fs::path dir = graders_dir(lab);
+  const std::vector<fs::path> sources = sources_of(dir);
+  if (sources.empty()) {
+    throw LabSpecError(lab.file.string(), 1, 1, "lab.suite",
+                       fmt::format("no grader suite \"{}\" is compiled into this labgrade, and {} holds no checks (.cpp)",
+                                   lab.suite, dir.string()));
+  }
+  const FrameworkFiles& framework = framework_files();
+  if (!framework.usable()) {
+    throw UsageError(fmt::format("{}'s checks ({}) are compiled against labgrade's framework, which is not installed "
+                                 "here (no {}): install the package labgrade-dev",
+                                 lab.name, dir.string(), (framework.include_dir / "labgrade" / "check.hpp").string()));
+  }
+  ContentHash h;
+  h.add(LABGRADE_VERSION);
+  h.add(file_identity(framework.library));
+  h.add(file_identity("/usr/bin/g++"));
+  h.add(k_runner_main);
+  for (const auto& s : sources) {
+    h.add(s.filename().string());
+    h.add(read_file(s));
+  }
+  const fs::path lab_cache = cache_dir / "checks" / lab.name;
+  const fs::path final_dir = lab_cache / h.hex();
+  const fs::path runner = final_dir / "check-runner";
+  ExternalChecks out;
+  if (!fs::is_regular_file(runner)) {
+    const auto start = std::chrono::steady_clock::now();
+    fs::create_directories(lab_cache);
+    TempDir staging(".building-", lab_cache);
+    std::ofstream(staging.path() / "runner_main.cpp") << k_runner_main;
+    SpawnOptions options;
+    options.argv = {"g++", "-std=c++20", "-O1", "-I" + framework.include_dir.string(), "-I" + dir.string(),
+                    "-o", (staging.path() / "check-runner").string(), (staging.path() / "runner_main.cpp").string()};
+    for (const auto& s : sources) {
+      if (s.extension() == ".cpp") options.argv.push_back(s.string());
+    }
+    options.argv.push_back(framework.library.string());
+    options.argv.insert(options.argv.end(), link_libraries().begin(), link_libraries().end());
+    options.argv[0] = "/usr/bin/g++";
+    options.time_limit = k_compile_time_limit;
+    options.output_cap = 256 * 1024;
+    auto gxx = Process::spawn(options);
+    if (!gxx->wait().exited_with(0)) throw_compile_error(lab, gxx->stderr_text() + gxx->stdout_text());
+    std::error_code ec;
+    fs::rename(staging.path(), final_dir, ec);
+    if (ec && !fs::is_regular_file(runner))
+      throw GraderError(fmt::format("cannot store the lab's checks in {}: {}", final_dir.string(), ec.message()));
+    out.compile_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  out.runner = {runner.string(), "__run-checks"};
+  out.tests = list_tests(runner, lab.suite);
+  return out;
+}
+
+}  // namespace labgrade
