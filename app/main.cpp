@@ -23,6 +23,7 @@
 #include "labgrade/lab_spec.hpp"
 #include "labgrade/reporters.hpp"
 #include "labgrade/selftest.hpp"
+#include "new_lab.hpp"
 
 namespace fs = std::filesystem;
 using namespace labgrade;
@@ -213,6 +214,11 @@ int main(int argc, char** argv) {
   grade->add_option("--out", out_dir, "where grades.csv, report.html and each student's files go")->required();
   grade->add_option("submissions", submissions, "the folder of the students' submissions")->required();
 
+  auto* new_lab = app.add_subcommand("new-lab", "write a new lab's skeleton in a course folder (--course, default: here)");
+  new_lab->fallthrough();  // --course may follow the name
+  std::string new_lab_name;
+  new_lab->add_option("name", new_lab_name, "the lab's name: lowercase letters, digits and dashes")->required();
+
   auto* selftest = app.add_subcommand("selftest", "prove each lab: reference full marks, every mutant caught");
   std::string selftest_lab_name;
   selftest->add_option("lab", selftest_lab_name, "one lab (default: all)");
@@ -225,6 +231,12 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (*new_lab) {
+      const fs::path folder = course.empty() ? fs::current_path() : fs::path(course);
+      for (const auto& file : write_new_lab(folder, new_lab_name)) fmt::print("{}\n", file.string());
+      fmt::print("prove it: labgrade --course {} selftest {}\n", folder.string(), new_lab_name);
+      return 0;
+    }
     if (!course.empty()) labs_dir = (fs::path(course) / "labs").string();
     if (labs_dir.empty()) labs_dir = default_labs_dir().string();
     use_framework(framework_beside_program());
