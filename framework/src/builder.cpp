@@ -231,25 +231,11 @@ Builds build_programs(const LabSpec& lab, const fs::path& source_dir, const fs::
 
 namespace {
 
-std::string read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Compiler identity for cache keys: its path, size and time.
-std::string compiler_identity(const std::string& compiler) {
-  struct stat st {};
-  if (::stat(compiler.c_str(), &st) != 0) return compiler;
-  return fmt::format("{}:{}:{}", compiler, st.st_size, st.st_mtime);
-}
-
 // The clock shim compiled once per shim text and compiler, like the reference.
 fs::path clock_shim_object(const std::string& compiler, const fs::path& cache_dir) {
   ContentHash h;
   h.add(k_clock_shim_source);
-  h.add(compiler_identity(compiler));
+  h.add_identity(compiler);
   const fs::path dir = cache_dir / "shims" / h.hex();
   const fs::path object = dir / "labgrade_clock.o";
   if (fs::is_regular_file(object)) return object;
@@ -275,7 +261,7 @@ fs::path clock_shim_object(const std::string& compiler, const fs::path& cache_di
 std::string reference_key(const LabSpec& lab) {
   ContentHash h;
   h.add(LABGRADE_VERSION);
-  h.add(compiler_identity(find_in_path(lab.compiler)));
+  h.add_identity(find_in_path(lab.compiler));
   h.add(lab.clock_control ? k_clock_shim_source : "");
   for (const auto& f : lab.flags) h.add(f);
   for (const auto& f : lab.libs) h.add(f);
@@ -287,14 +273,14 @@ std::string reference_key(const LabSpec& lab) {
     h.add(p.name);
     for (const auto& s : p.sources) {
       h.add(s);
-      h.add(read_file(lab.reference_dir / s));
+      h.add_file(lab.reference_dir / s);
     }
   }
   const fs::path include_dir = lab.dir() / "include";
   if (fs::is_directory(include_dir)) {
     for (const auto& entry : fs::directory_iterator(include_dir)) {
       h.add(entry.path().filename().string());
-      h.add(read_file(entry.path()));
+      h.add_file(entry.path());
     }
   }
   return h.hex();

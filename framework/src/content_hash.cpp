@@ -1,5 +1,7 @@
 #include "labgrade/content_hash.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -26,6 +28,11 @@ void ContentHash::add_file(const fs::path& file) {
   std::ostringstream bytes;
   bytes << in.rdbuf();
   add(bytes.str());
+}
+
+void ContentHash::add_identity(const fs::path& file) {
+  struct stat st {};
+  add(::stat(file.c_str(), &st) == 0 ? fmt::format("{}:{}:{}", file.string(), st.st_size, st.st_mtime) : file.string());
 }
 
 void ContentHash::add_tree(const fs::path& dir) {

@@ -1,7 +1,5 @@
 #include "labgrade/grader_build.hpp"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -42,19 +40,6 @@ int main(int argc, char** argv) {
 const std::vector<std::string>& link_libraries() {
   static const std::vector<std::string> libs = {"-lgtest", "-lfmt", "-ltomlplusplus", "-lseccomp", "-larchive", "-pthread"};
   return libs;
-}
-
-std::string read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string file_identity(const fs::path& file) {
-  struct stat st {};
-  if (::stat(file.c_str(), &st) != 0) return file.string();
-  return fmt::format("{}:{}:{}", file.string(), st.st_size, st.st_mtime);
 }
 
 std::vector<fs::path> sources_of(const fs::path& dir) {
@@ -131,12 +116,12 @@ ExternalChecks compile_checks(const LabSpec& lab, const fs::path& cache_dir) {
   }
   ContentHash h;
   h.add(LABGRADE_VERSION);
-  h.add(file_identity(framework.library));
-  h.add(file_identity("/usr/bin/g++"));
+  h.add_identity(framework.library);
+  h.add_identity("/usr/bin/g++");
   h.add(k_runner_main);
   for (const auto& s : sources) {
     h.add(s.filename().string());
-    h.add(read_file(s));
+    h.add_file(s);
   }
   const fs::path lab_cache = cache_dir / "checks" / lab.name;
   const fs::path final_dir = lab_cache / h.hex();

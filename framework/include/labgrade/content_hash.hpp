@@ -20,6 +20,9 @@ struct ContentHash {
   void add(std::string_view bytes);
   /// A file's bytes (nothing when it cannot be read).
   void add_file(const std::filesystem::path& file);
+  /// A file's identity without its bytes: its path, size and modification
+  /// time (a compiler, a library: what a cached build was made with).
+  void add_identity(const std::filesystem::path& file);
   /// Every regular file below `dir`, by relative path, in order.
   void add_tree(const std::filesystem::path& dir);
   std::string hex() const;
