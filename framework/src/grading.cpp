@@ -1,5 +1,4 @@
 #include "labgrade/grading.hpp"
-#include "labgrade/grader_build.hpp"
 
 #include <unistd.h>
 
@@ -19,6 +18,7 @@
 #include "labgrade/cgroup.hpp"
 #include "labgrade/fault_injection.hpp"
 #include "labgrade/error.hpp"
+#include "labgrade/grader_build.hpp"
 #include "labgrade/process.hpp"
 #include "labgrade/temp_dir.hpp"
 #include "labgrade/world.hpp"
