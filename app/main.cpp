@@ -24,6 +24,7 @@
 #include "labgrade/reporters.hpp"
 #include "labgrade/selftest.hpp"
 #include "new_lab.hpp"
+#include "starter_folder.hpp"
 
 namespace fs = std::filesystem;
 using namespace labgrade;
@@ -214,6 +215,11 @@ int main(int argc, char** argv) {
   grade->add_option("--out", out_dir, "where grades.csv, report.html and each student's files go")->required();
   grade->add_option("submissions", submissions, "the folder of the students' submissions")->required();
 
+  auto* init = app.add_subcommand("init", "start a lab: copy its starter files, headers and handout into DIR");
+  std::string init_lab, init_dir;
+  init->add_option("lab", init_lab, "the lab, e.g. posix-shm")->required();
+  init->add_option("dir", init_dir, "where (default: a new folder named after the lab)");
+
   auto* new_lab = app.add_subcommand("new-lab", "write a new lab's skeleton in a course folder (--course, default: here)");
   new_lab->fallthrough();  // --course may follow the name
   std::string new_lab_name;
@@ -240,6 +246,14 @@ int main(int argc, char** argv) {
     if (!course.empty()) labs_dir = (fs::path(course) / "labs").string();
     if (labs_dir.empty()) labs_dir = default_labs_dir().string();
     use_framework(framework_beside_program());
+    if (*init) {
+      const LabSpec lab_spec = find_lab(labs_dir, init_lab);
+      const fs::path folder = init_dir.empty() ? fs::path(lab_spec.name) : fs::path(init_dir);
+      for (const auto& file : write_starter_folder(lab_spec, folder)) fmt::print("{}\n", file.string());
+      fmt::print("next: read {}, write your programs, then: labgrade check --lab {} {}\n",
+                 (folder / "README.md").string(), lab_spec.name, folder.string());
+      return 0;
+    }
     if (*list) return cmd_list(labs_dir);
     if (*check) return cmd_check(labs_dir, lab, format, output, dir, only);
     if (*grade) return cmd_grade(labs_dir, grade_lab, jobs, out_dir, submissions);
