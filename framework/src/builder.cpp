@@ -24,6 +24,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr double k_compile_time_limit = 60.0;
+constexpr long k_compiler_address_space_mb = 2048;  // each of cc1, as, ld
+constexpr long k_compiler_file_size_mb = 256;       // an assembly file, an object, a program
+constexpr long k_compilers_memory_mb = 3072;        // the compilers of a build together (cgroup)
 constexpr std::size_t k_summary_lines = 4;
 
 std::string find_in_path(const std::string& program) {
@@ -50,7 +53,10 @@ std::string summarize(const std::string& diagnostics) {
     out += (out.empty() ? "" : "\n") + line;
     ++kept;
   }
-  if (out.empty() && !diagnostics.empty()) out = diagnostics.substr(0, diagnostics.find('\n'));
+  if (out.empty()) {  // no "error:" line (cc1: out of memory ...): its first words
+    std::stringstream again(diagnostics);
+    while (out.empty() && std::getline(again, line)) out = line;
+  }
   return out;
 }
 
@@ -136,6 +142,8 @@ std::unique_ptr<World> compilers_world(const LabSpec& lab, const fs::path& out_d
   world.shm_mb = 1;
   world.workdir_bind = out_dir;
   world.scratch_parent = out_dir.parent_path();
+  // A hostile source (#include "/dev/zero", a macro that explodes) must not take the machine's memory.
+  world.world_limits = CgroupLimits{.memory_mb = k_compilers_memory_mb, .processes = 64};
   return std::make_unique<World>(world);
 }
 
@@ -147,6 +155,9 @@ void start_compiler(Job& job, World& world, const fs::path& out_dir) {
   options.env = {"TMPDIR=."};  // its own folder: the sandbox user may not search the folders above it
   options.time_limit = k_compile_time_limit;
   options.output_cap = 64 * 1024;
+  options.limits.address_space_mb = k_compiler_address_space_mb;
+  options.limits.cpu_seconds = static_cast<long>(k_compile_time_limit);
+  options.limits.file_size_mb = k_compiler_file_size_mb;
   job.process = world.spawn(options);
 }
 

@@ -145,6 +145,10 @@ TEST_F(Hostile, IncludesASecret) {
   expect_builds("incl");
 }
 
+TEST_F(Hostile, IncludesDevZero) {
+  expect_builds("zero");
+}
+
 TEST_F(Hostile, Innocent) {
   auto world = new_world();
   world.run(student("prog")).exits(0).stdout_has_line("ok");
@@ -317,7 +321,7 @@ class Containment : public ::testing::Test {
 };
 
 TEST_F(Containment, EveryCheckHasAVerdictAndTheReportIsValidJson) {
-  EXPECT_EQ(s_run->report.checks.size(), 20u);
+  EXPECT_EQ(s_run->report.checks.size(), 21u);
   EXPECT_FALSE(s_run->report.has_grader_error()) << s_run->text;
   EXPECT_EQ(s_run->report.exit_code(), 1);
   auto parsed = nlohmann::json::parse(s_run->json, nullptr, false);
@@ -433,6 +437,11 @@ TEST_F(Containment, TheEnvironmentHoldsNothingOfTheGraders) {
 TEST_F(Containment, TheCompilerCannotIncludeTheMachinesFiles) {
   expect_failed("IncludesASecret");
   EXPECT_THAT(result("IncludesASecret").got, AnyOf(HasSubstr("No such file or directory"), HasSubstr("Permission denied")));
+}
+
+TEST_F(Containment, ACompilerReadingForeverIsHeld) {
+  expect_failed("IncludesDevZero");
+  EXPECT_THAT(result("IncludesDevZero").got, AnyOf(HasSubstr("out of memory"), HasSubstr("memory limit")));
 }
 
 TEST_F(Containment, AForbiddenSystemCallIsNamed) {
