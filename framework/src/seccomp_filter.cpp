@@ -25,6 +25,7 @@ const std::vector<std::string>& SeccompFilter::refused() {
   static const std::vector<std::string> calls = {
       // other processes' memory and the kernel itself
       "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "bpf", "perf_event_open", "userfaultfd",
+      "pidfd_getfd", "process_madvise", "io_uring_setup", "io_uring_enter", "io_uring_register",
       "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "reboot", "syslog",
       "iopl", "ioperm", "acct", "swapon", "swapoff", "quotactl", "lookup_dcookie",
       // keys, clocks, and leaving the world (mounts and namespaces)

@@ -31,6 +31,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int k_world_flags = CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS;
+constexpr int k_inodes = 65536;  // files in each of a world's tmpfs
 
 void write_file(const std::string& path, const std::string& text) {
   UniqueFd fd{::open(path.c_str(), O_WRONLY | O_CLOEXEC)};
@@ -145,9 +146,10 @@ void World::start_init(const WorldOptions& options) {
   plan.system = &detail::system_folders();
   detail::add_etc(plan, {program_uid(), user_ns ? SandboxUser::k_uid_in_user_namespace : m_user.gid()});
   const std::string owner = as_root ? fmt::format(",uid={},gid={}", m_user.uid(), m_user.gid()) : "";
-  plan.shm_options = fmt::format("size={}m,mode=1777", options.shm_mb);
-  plan.tmp_options = fmt::format("size={}m,mode=1777", options.workdir_mb);
-  plan.workdir_options = fmt::format("size={}m,mode=0755{}", options.workdir_mb, owner);
+  // A cap on files too: an empty file costs no byte but an inode of the kernel's memory.
+  plan.shm_options = fmt::format("size={}m,nr_inodes={},mode=1777", options.shm_mb, k_inodes);
+  plan.tmp_options = fmt::format("size={}m,nr_inodes={},mode=1777", options.workdir_mb, k_inodes);
+  plan.workdir_options = fmt::format("size={}m,nr_inodes={},mode=0755{}", options.workdir_mb, k_inodes, owner);
   if (!m_workdir_bind.empty()) {
     plan.workdir_bind = m_workdir_bind.string();
     give_to_programs(m_workdir_bind);
