@@ -404,6 +404,15 @@ void Process::serve_notification() {
   const bool is_fork = request.data.nr == SYS_fork || request.data.nr == SYS_vfork || request.data.nr == SYS_clone;
   if (is_fork) {
     ++m_forks;
+  } else if (m_signal_guard && request.data.nr == SYS_pidfd_send_signal) {
+    // Never let go on: the guard sends it itself, through a copy of the descriptor it judged.
+    auto answer = SignalGuard::send_through_pidfd(request, m_listener.get(), m_pid);
+    response.flags = 0;
+    response.error = answer.result;
+    if (answer.refused) {
+      std::lock_guard guard(m_mutex);
+      if (m_refused_signal.empty()) m_refused_signal = *answer.refused;
+    }
   } else if (m_signal_guard) {
     if (auto why = m_signal_guard->refusal(request.data, static_cast<pid_t>(request.pid), m_tree_root)) {
       // Still the same call of a live process (its pid was not recycled meanwhile)?

@@ -1,12 +1,18 @@
 #include "labgrade/signal_guard.hpp"
 
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <sys/syscall.h>
+
+#include <cerrno>
+#include <cstdint>
 
 #include <fmt/format.h>
 
 #include "labgrade/process.hpp"
 #include "labgrade/proc_files.hpp"
+#include "labgrade/unique_fd.hpp"
 
 namespace labgrade {
 
@@ -40,15 +46,7 @@ std::optional<std::string> SignalGuard::refusal(const seccomp_data& call, pid_t 
     case SYS_tgkill: sig = static_cast<int>(arg(2)); what = fmt::format("tgkill({}, {}, {})", target, arg(1), signal_name(sig)); break;
     case SYS_rt_sigqueueinfo: sig = static_cast<int>(arg(1)); what = fmt::format("sigqueue({}, {})", target, signal_name(sig)); break;
     case SYS_rt_tgsigqueueinfo: sig = static_cast<int>(arg(2)); what = fmt::format("rt_tgsigqueueinfo({}, {}, {})", target, arg(1), signal_name(sig)); break;
-    case SYS_pidfd_send_signal: {
-      sig = static_cast<int>(arg(1));
-      auto info = read_proc_file((m_proc / std::to_string(self) / "fdinfo" / std::to_string(target)).string());
-      const long pid = info ? status_number(*info, "Pid") : -1;
-      if (pid <= 0) return std::nullopt;  // not a pidfd (the call fails by itself), or its process has gone
-      what = fmt::format("pidfd_send_signal(a pidfd of pid {}, {})", pid, signal_name(sig));
-      target = pid;
-      break;
-    }
+    case SYS_pidfd_send_signal: return std::nullopt;  // answered by send_through_pidfd()
     default: return std::nullopt;
   }
   if (sig == 0) return std::nullopt;
@@ -59,6 +57,34 @@ std::optional<std::string> SignalGuard::refusal(const seccomp_data& call, pid_t 
   if (pid == self || in_tree(static_cast<pid_t>(pid), tree_root) || in_tree(static_cast<pid_t>(pid), self)) return std::nullopt;
   return fmt::format("it tried to signal a process that is not its own ({}: {} {} is neither it nor one of its "
                      "children)", what, call.nr == SYS_kill && target < 0 ? "process group" : "pid", pid);
+}
+
+SignalGuard::PidfdAnswer SignalGuard::send_through_pidfd(const seccomp_notif& request, int listener, pid_t tree_root_host) {
+  const seccomp_data& call = request.data;
+  const auto caller = static_cast<pid_t>(request.pid);
+  const int sig = static_cast<int>(call.args[1]);
+  UniqueFd caller_fd{static_cast<int>(::syscall(SYS_pidfd_open, caller, 0))};
+  // The notification still waits: its pid was not recycled, the pidfd is the caller's.
+  std::uint64_t id = request.id;
+  if (!caller_fd || ::ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) != 0) return {-ESRCH, std::nullopt};
+  UniqueFd copy{static_cast<int>(::syscall(SYS_pidfd_getfd, caller_fd.get(), static_cast<int>(call.args[0]), 0))};
+  if (!copy) return {-EBADF, std::nullopt};
+  auto info = read_proc_file(fmt::format("/proc/self/fdinfo/{}", copy.get()));
+  const long target = info ? status_number(*info, "Pid") : -1;
+  if (target <= 0) return {info ? -ESRCH : -EBADF, std::nullopt};  // not a pidfd, or its process has gone
+  const SignalGuard host("/proc");
+  const bool own = target == caller || host.in_tree(static_cast<pid_t>(target), tree_root_host) ||
+                   host.in_tree(static_cast<pid_t>(target), caller);
+  if (sig != 0 && (!own || call.args[2] != 0)) {
+    const std::string what = fmt::format("pidfd_send_signal(a pidfd of pid {}, {}{})", innermost_pid(static_cast<int>(target)),
+                                         signal_name(sig), call.args[2] != 0 ? ", a siginfo" : "");
+    return {-EPERM, own ? fmt::format("it sent a signal with a siginfo of its own making ({})", what)
+                        : fmt::format("it tried to signal a process that is not its own ({}: pid {} is neither it nor "
+                                      "one of its children)", what, innermost_pid(static_cast<int>(target)))};
+  }
+  if (::syscall(SYS_pidfd_send_signal, copy.get(), sig, nullptr, static_cast<unsigned>(call.args[3])) != 0)
+    return {-errno, std::nullopt};
+  return {0, std::nullopt};
 }
 
 }  // namespace labgrade

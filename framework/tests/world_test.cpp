@@ -24,6 +24,7 @@
 #include "labgrade/landlock.hpp"
 #include "labgrade/sandbox_user.hpp"
 #include "labgrade/temp_dir.hpp"
+#include "c_program.hpp"
 #include "test_support.hpp"
 
 namespace labgrade {
@@ -49,6 +50,40 @@ WorldOptions small_world() {
 // The argv of a sleeper started by a test ("sleep\0<marker>"), as /proc/PID/cmdline holds it.
 std::string sleeper_cmdline(const std::string& marker) { return std::string("sleep") + '\0' + marker; }
 
+
+
+// Signals through a pidfd: to its own child (argv[1] "child") or to a pid it names.
+constexpr const char* k_pidfd_signaller = R"(
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(int argc, char** argv) {
+  pid_t target;
+  if (strcmp(argv[1], "child") == 0) {
+    target = fork();
+    if (target == 0) { pause(); _exit(0); }
+  } else {
+    target = atoi(argv[1]);
+  }
+  int fd = (int)syscall(SYS_pidfd_open, target, 0);
+  if (fd < 0) { perror("pidfd_open"); return 2; }
+  if (syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) != 0) { printf("refused: %s\n", strerror(errno)); return 0; }
+  int status = 0;
+  if (strcmp(argv[1], "child") == 0) waitpid(target, &status, 0);
+  printf("sent%s\n", WIFSIGNALED(status) ? ", child killed" : "");
+  return 0;
+}
+)";
+
+std::filesystem::path pidfd_signaller(const TempDir& dir) {
+  return test::compile_c(dir.path(), "pidfd_signaller", k_pidfd_signaller);
+}
 
 // (a)-(e): a world of its own namespaces; skipped where the machine has none.
 class NamespacedWorld : public ::testing::Test {
@@ -346,6 +381,21 @@ TEST_F(NamespacedWorld, TheGradersFoldersInASystemFolderAreEmptyInside) {
   EXPECT_GT(kept, 0) << "the rest of /usr/share is gone too";
 }
 
+TEST_F(NamespacedWorld, APidfdSignalReachesItsChildButNotTheInit) {
+  if (!test::have_gcc()) GTEST_SKIP() << "gcc is not installed";
+  TempDir dir("labgrade-test-");
+  const auto exe = pidfd_signaller(dir);
+  World world(small_world());
+  auto own = world.spawn({.argv = {exe.string(), "child"}});
+  ASSERT_TRUE(own->wait().exited_with(0)) << own->stderr_text();
+  EXPECT_EQ(own->stdout_text(), "sent, child killed\n");
+  EXPECT_EQ(own->refused_signal(), "");
+  auto init = world.spawn({.argv = {exe.string(), "1"}});
+  ASSERT_TRUE(init->wait().exited_with(0)) << init->stderr_text();
+  EXPECT_EQ(init->stdout_text(), "refused: Operation not permitted\n");
+  EXPECT_THAT(init->refused_signal(), HasSubstr("pidfd_send_signal(a pidfd of pid 1, SIGKILL)"));
+}
+
 TEST_F(NamespacedWorld, TeardownRemovesTheWorkdir) {
   TempDir parent("labgrade-test-");
   {
@@ -440,6 +490,25 @@ TEST(HostWorld, TheGradersFoldersInASystemFolderAreOutOfReach) {
                              "ls /usr/share/common-licenses >/dev/null && echo kept"));
   ASSERT_TRUE(p->wait().exited_with(0)) << p->stderr_text();
   EXPECT_EQ(p->stdout_text(), "refused\nkept\n");
+}
+
+TEST(HostWorld, APidfdSignalReachesItsChildButNotAnOutsider) {
+  if (!test::have_gcc()) GTEST_SKIP() << "gcc is not installed";
+  TempDir dir("labgrade-test-");
+  const auto exe = pidfd_signaller(dir);
+  SpawnOptions sleeper;
+  sleeper.argv = {"/bin/sleep", "5"};
+  auto outsider = Process::spawn(sleeper);
+  World world(small_world(), Isolation::none);
+  auto own = world.spawn({.argv = {exe.string(), "child"}});
+  ASSERT_TRUE(own->wait().exited_with(0)) << own->stderr_text();
+  EXPECT_EQ(own->stdout_text(), "sent, child killed\n");
+  auto out = world.spawn({.argv = {exe.string(), std::to_string(outsider->pid())}});
+  ASSERT_TRUE(out->wait().exited_with(0)) << out->stderr_text();
+  EXPECT_EQ(out->stdout_text(), "refused: Operation not permitted\n");
+  EXPECT_THAT(out->refused_signal(), HasSubstr("it tried to signal a process that is not its own (pidfd_send_signal"));
+  EXPECT_FALSE(outsider->finished()) << "a pidfd signal reached a process of the host";
+  outsider->kill();
 }
 
 TEST(HostWorld, AsRootProgramsRunAsTheSandboxUser) {

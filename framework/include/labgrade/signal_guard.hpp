@@ -10,7 +10,11 @@
 // pidfd_send_signal, reported by the seccomp filter SeccompFilter::watch()
 // to the listener its Process serves. A refused call fails with EPERM, as if
 // the target belonged to another user, and the check names the cause. Signal
-// 0 (does it exist?) sends nothing and is always let through.
+// 0 (does it exist?) sends nothing and is always let through. The pid calls
+// go on as made (their target is a number, fixed in the notification);
+// pidfd_send_signal names its target by a descriptor that another thread of
+// the caller could swap while it is judged, so the guard judges a copy of
+// that very descriptor and sends the signal itself.
 #pragma once
 
 #include <linux/seccomp.h>
@@ -31,6 +35,16 @@ class SignalGuard {
   /// gives it), must be refused when its process tree is rooted at `tree_root`
   /// (numbered as `proc` numbers it); nothing when it may go on.
   std::optional<std::string> refusal(const seccomp_data& call, pid_t caller, pid_t tree_root) const;
+
+  /// The answer to the pidfd_send_signal of `request` (received from
+  /// `listener`), its caller of the tree rooted at `tree_root_host` (host
+  /// pids): the call's result for the caller (0 or -errno) and, when
+  /// refused, why.
+  struct PidfdAnswer {
+    int result;
+    std::optional<std::string> refused;
+  };
+  static PidfdAnswer send_through_pidfd(const seccomp_notif& request, int listener, pid_t tree_root_host);
 
   /// Whether its /proc is the host's (pids need no translation).
   bool numbers_like_host() const { return m_proc == "/proc"; }
