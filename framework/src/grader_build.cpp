@@ -20,6 +20,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr double k_compile_time_limit = 300.0;
+constexpr const char* k_compiler = "/usr/bin/g++";
 
 // The runner's main: the framework's check runner, and the list of a suite's tests.
 constexpr const char* k_runner_main = R"(// labgrade: the check runner of a course's lab
@@ -117,7 +118,7 @@ ExternalChecks compile_checks(const LabSpec& lab, const fs::path& cache_dir) {
   ContentHash h;
   h.add(LABGRADE_VERSION);
   h.add_identity(framework.library);
-  h.add_identity("/usr/bin/g++");
+  h.add_identity(k_compiler);
   h.add(k_runner_main);
   for (const auto& s : sources) {
     h.add(s.filename().string());
@@ -133,14 +134,13 @@ ExternalChecks compile_checks(const LabSpec& lab, const fs::path& cache_dir) {
     TempDir staging(".building-", lab_cache);
     std::ofstream(staging.path() / "runner_main.cpp") << k_runner_main;
     SpawnOptions options;
-    options.argv = {"g++", "-std=c++20", "-O1", "-I" + framework.include_dir.string(), "-I" + dir.string(),
+    options.argv = {k_compiler, "-std=c++20", "-O1", "-I" + framework.include_dir.string(), "-I" + dir.string(),
                     "-o", (staging.path() / "check-runner").string(), (staging.path() / "runner_main.cpp").string()};
     for (const auto& s : sources) {
       if (s.extension() == ".cpp") options.argv.push_back(s.string());
     }
     options.argv.push_back(framework.library.string());
     options.argv.insert(options.argv.end(), link_libraries().begin(), link_libraries().end());
-    options.argv[0] = "/usr/bin/g++";
     options.time_limit = k_compile_time_limit;
     options.output_cap = 256 * 1024;
     auto gxx = Process::spawn(options);

@@ -117,6 +117,17 @@ World::World(const WorldOptions& options, Isolation isolation)
   }
 }
 
+// The lab's empty files (such as the SYSUOS that ftok needs), in the world's
+// working directory, its programs' own.
+void World::make_files(const std::vector<std::string>& names) {
+  for (const auto& name : names) {
+    const fs::path path = workdir_from_outside() / name;
+    std::ofstream touch(path);
+    if (!touch) throw SyscallError("open", fmt::format("\"{}\", O_CREAT", path.string()), errno);
+    give_to_programs(path);
+  }
+}
+
 void World::give_to_programs(const fs::path& host_path) const {
   if (m_user.run_as().switches() && ::chown(host_path.c_str(), m_user.uid(), m_user.gid()) != 0)
     throw SyscallError("chown", fmt::format("\"{}\", {}", host_path.string(), m_user.uid()), errno);

@@ -10,21 +10,17 @@
 #include <sys/prctl.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/un.h>
 #include <sys/wait.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <cstddef>
-#include <cstring>
 #include <ctime>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -75,11 +71,13 @@ UniqueFd lock_host() {
   }
 }
 
-// Every System V object of the machine: its kind ("shm", "msg", "sem"), key and id.
+// Every System V object of the machine: its kind ("shm", "msg", "sem"),
+// key, id and owner (the table's "uid" column: readable whatever its mode).
 struct SysvObject {
   std::string_view kind;
   long key;
   int id;
+  long uid;
 };
 std::vector<SysvObject> sysv_objects() {
   std::vector<SysvObject> out;
@@ -87,10 +85,17 @@ std::vector<SysvObject> sysv_objects() {
     std::ifstream table(fmt::format("/proc/sysvipc/{}", kind));
     std::string header;
     std::getline(table, header);
+    std::istringstream names(header);
+    std::size_t uid_column = 0;
+    for (std::string name; names >> name && name != "uid";) ++uid_column;
     for (std::string line; std::getline(table, line);) {
       std::istringstream fields(line);
-      SysvObject o{kind, 0, -1};
-      if (fields >> o.key >> o.id) out.push_back(o);
+      std::vector<std::string> values{std::istream_iterator<std::string>(fields), {}};
+      if (values.size() <= std::max<std::size_t>(uid_column, 1)) continue;
+      try {
+        out.push_back({kind, std::stol(values[0]), std::stoi(values[1]), std::stol(values[uid_column])});
+      } catch (const std::exception&) {
+      }
     }
   }
   return out;
@@ -247,7 +252,7 @@ void World::begin_on_host(const WorldOptions& options, std::chrono::steady_clock
   try {
     become_subreaper_once();
     refuse_objects_there_first();
-    make_files(options.files);
+    make_files_on_host(options.files);
     m_host_shm_before = host_shm_entries();
     // No tmpfs caps the world's files here: its pumps measure them instead.
     m_host_usage = [workdir = m_workdir_inside, before = m_host_shm_before, uid = program_uid(),
@@ -298,18 +303,9 @@ void World::refuse_objects_there_first() const {
   }
 }
 
-// The lab's empty files (such as the SYSUOS that ftok needs), each with an
-// inode whose ftok key no System V object of the machine has yet.
-void World::make_files(const std::vector<std::string>& names) {
-  if (m_isolation != Isolation::none) {
-    for (const auto& name : names) {
-      const fs::path path = workdir_from_outside() / name;
-      std::ofstream touch(path);
-      if (!touch) throw SyscallError("open", fmt::format("\"{}\", O_CREAT", path.string()), errno);
-      give_to_programs(path);
-    }
-    return;
-  }
+// The lab's empty files (such as the SYSUOS that ftok needs) on the host,
+// each with an inode whose ftok key no System V object of the machine has yet.
+void World::make_files_on_host(const std::vector<std::string>& names) {
   const std::set<long> taken = names.empty() ? std::set<long>{} : sysv_file_keys();
   for (const auto& name : names) {
     const fs::path path = m_workdir_inside / name;
@@ -367,19 +363,31 @@ bool World::made_here(const std::string& shm_entry) const {
   return !std::binary_search(m_host_shm_before.begin(), m_host_shm_before.end(), shm_entry);
 }
 
-// What the world made on the host: the lab's POSIX names (not there when it
-// began), the new objects of its user in /dev/shm (not hidden: a dot-file is
-// another program's), and the System V objects whose keys ftok made from
-// the world's files (any project id).
+// What the world made on the host, and only that: objects of its programs'
+// user that were not there when it began — the lab's POSIX names, new
+// objects in /dev/shm (not hidden: a dot-file is another program's), and
+// the System V objects whose keys ftok made from the world's files (any
+// project id). An object of another user, even by the lab's name, is kept.
 void World::remove_host_objects() noexcept {
-  for (const auto& name : m_shm_names) {
-    if (!bare_name(name).empty() && made_here(bare_name(name))) ::shm_unlink(name.c_str());
-  }
-  for (const auto& name : m_mq_names) ::mq_unlink(name.c_str());
-  for (const auto& name : host_shm_entries()) {
+  const uid_t uid = program_uid();
+  auto owned = [&](const fs::path& path) {
     struct stat st {};
-    if (name[0] == '.' || !made_here(name) || ::stat(("/dev/shm/" + name).c_str(), &st) != 0 || st.st_uid != program_uid()) continue;
-    ::shm_unlink(name.c_str());
+    return ::lstat(path.c_str(), &st) == 0 && st.st_uid == uid;
+  };
+  for (const auto& name : m_shm_names) {
+    const std::string bare = bare_name(name);
+    if (!bare.empty() && made_here(bare) && owned(fs::path("/dev/shm") / bare)) ::shm_unlink(name.c_str());
+  }
+  for (const auto& name : m_mq_names) {
+    mqd_t q = ::mq_open(name.c_str(), O_RDONLY | O_NONBLOCK);  // its owner, where /dev/mqueue is not mounted
+    if (q == static_cast<mqd_t>(-1)) continue;
+    struct stat st {};
+    const bool ours = ::fstat(q, &st) == 0 && st.st_uid == uid;
+    ::mq_close(q);
+    if (ours) ::mq_unlink(name.c_str());
+  }
+  for (const auto& name : host_shm_entries()) {
+    if (name[0] != '.' && made_here(name) && owned(fs::path("/dev/shm") / name)) ::shm_unlink(name.c_str());
   }
   std::vector<long> file_keys;
   for (const auto& name : m_files) {
@@ -388,7 +396,8 @@ void World::remove_host_objects() noexcept {
   }
   if (file_keys.empty()) return;
   for (const SysvObject& o : sysv_objects()) {
-    if (std::find(file_keys.begin(), file_keys.end(), o.key & 0xffffff) == file_keys.end()) continue;
+    if (o.uid != static_cast<long>(uid) || std::find(file_keys.begin(), file_keys.end(), o.key & 0xffffff) == file_keys.end())
+      continue;
     if (o.kind == "shm") ::shmctl(o.id, IPC_RMID, nullptr);
     else if (o.kind == "msg") ::msgctl(o.id, IPC_RMID, nullptr);
     else ::semctl(o.id, 0, IPC_RMID);

@@ -552,6 +552,23 @@ TEST(HostWorld, AnObjectThereFirstIsAGraderErrorAndIsKept) {
   EXPECT_NO_THROW(World(other, Isolation::none));
 }
 
+// Another user's object that appears under the lab's name while a world
+// lives is not the world's: teardown keeps it.
+TEST(HostWorld, TeardownKeepsAnotherUsersObjectOfTheLabsName) {
+  if (::geteuid() != 0) GTEST_SKIP() << "only root can make an object of another user";
+  const std::string name = "labgrade-test-" + test::unique_digits();
+  const fs::path on_host = fs::path("/dev/shm") / name;
+  test::RemoveOnExit guard(on_host);
+  WorldOptions options = small_world();
+  options.shm_names = {name};
+  {
+    World world(options, Isolation::none);
+    test::write_text(on_host, "made meanwhile by someone else");
+    ASSERT_EQ(::chown(on_host.c_str(), 65534, 65534), 0);
+  }
+  EXPECT_EQ(test::read_text(on_host), "made meanwhile by someone else") << "teardown removed another user's object";
+}
+
 TEST(HostWorld, TheHostsOwnShmObjectsAreNotTheWorldsButWhatItMadeIsRemoved) {
   const std::string digits = test::unique_digits();
   const fs::path theirs = fs::path("/dev/shm") / ("labgrade-test-host-" + digits);

@@ -189,6 +189,7 @@ class World {
   void begin_on_host(const WorldOptions& options, std::chrono::steady_clock::time_point asked);
   void end_on_host() noexcept;
   void refuse_objects_there_first() const;
+  void make_files_on_host(const std::vector<std::string>& names);
   void remove_host_objects() noexcept;
   void prepare_host_spawn(SpawnOptions& options);
 
