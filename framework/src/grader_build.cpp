@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
 )";
 
 const std::vector<std::string>& link_libraries() {
-  static const std::vector<std::string> libs = {"-lgtest", "-lfmt", "-ltomlplusplus", "-lseccomp", "-larchive", "-pthread"};
+  static const std::vector<std::string> libs = {"-lgtest", "-lseccomp", "-larchive", "-pthread"};
   return libs;
 }
 
@@ -134,7 +134,7 @@ ExternalChecks compile_checks(const LabSpec& lab, const fs::path& cache_dir) {
     TempDir staging(".building-", lab_cache);
     std::ofstream(staging.path() / "runner_main.cpp") << k_runner_main;
     SpawnOptions options;
-    options.argv = {k_compiler, "-std=c++20", "-O1", "-I" + framework.include_dir.string(), "-I" + dir.string(),
+    options.argv = {k_compiler, "-std=c++20", "-O1", "-DFMT_HEADER_ONLY=1", "-I" + framework.include_dir.string(), "-I" + dir.string(),
                     "-o", (staging.path() / "check-runner").string(), (staging.path() / "runner_main.cpp").string()};
     for (const auto& s : sources) {
       if (s.extension() == ".cpp") options.argv.push_back(s.string());

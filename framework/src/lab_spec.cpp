@@ -4,6 +4,9 @@
 #include <set>
 
 #include <fmt/format.h>
+// toml++ as a header-only library (compiled here, its one user): no shared
+// library to ship with a kit's program.
+#define TOML_HEADER_ONLY 1
 #include <toml++/toml.h>
 
 #include "labgrade/error.hpp"

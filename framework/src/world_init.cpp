@@ -80,7 +80,8 @@ bool touch(const char* path) {
 bool set_attributes(const char* path, std::uint64_t set, bool recursive) {
   struct mount_attr attr {};
   attr.attr_set = set;
-  return ::mount_setattr(AT_FDCWD, path, recursive ? AT_RECURSIVE : 0, &attr, sizeof attr) == 0;
+  // The system call itself: glibc's wrapper is from 2.36, newer than the 2.35 a kit's program may need.
+  return ::syscall(SYS_mount_setattr, AT_FDCWD, path, recursive ? AT_RECURSIVE : 0, &attr, sizeof attr) == 0;
 }
 
 // The world's ns_last_pid, read by pid 1 itself (the value is per pid namespace
