@@ -24,7 +24,8 @@
 #include "labgrade/reporters.hpp"
 #include "labgrade/selftest.hpp"
 #include "new_lab.hpp"
-#include "starter_folder.hpp"
+#include "commands.hpp"
+#include "kit.hpp"
 
 namespace fs = std::filesystem;
 using namespace labgrade;
@@ -34,76 +35,33 @@ namespace {
 constexpr int k_exit_usage = 2;
 constexpr int k_exit_grader = 3;
 
-// The labs installed beside the program (<prefix>/bin/labgrade:
-// <prefix>/share/labgrade/labs), or the source tree's for the program of a
-// build tree; never a folder of the machine that built an installed labgrade.
-fs::path default_labs_dir() {
+bool run_from_build_tree() {
   std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  const fs::path installed = exe.parent_path().parent_path() / "share" / "labgrade" / "labs";
-  if (fs::is_directory(installed)) return installed;
-  if (!ec && exe.parent_path() == fs::path(LABGRADE_BINARY_DIR)) return fs::path(LABGRADE_SOURCE_DIR) / "labs";
-  throw UsageError(fmt::format("no labs beside this labgrade ({} does not exist): pass --labs-dir DIR", installed.string()));
+  return fs::read_symlink("/proc/self/exe", ec).parent_path() == fs::path(LABGRADE_BINARY_DIR);
 }
 
-// The framework's headers and library, for compiling a course's checks: the
-// installation's (labgrade-dev), or this build tree's.
-FrameworkFiles framework_beside_program() {
+// The labs beside the program (installed), else the source tree's for the
+// program of a build tree; never a folder of the machine that built an
+// installed labgrade.
+fs::path default_labs_dir() {
+  if (auto installed = labs_beside_program()) return *installed;
+  if (run_from_build_tree()) return fs::path(LABGRADE_SOURCE_DIR) / "labs";
+  throw UsageError("no labs beside this labgrade (no ../share/labgrade/labs beside it): pass --labs-dir DIR");
+}
+
+// The framework's headers and libraries, for compiling a course's checks and
+// kits: the installation's (labgrade-dev), or the build tree's for the
+// program of a build tree (else none: the error says to install labgrade-dev).
+FrameworkFiles framework_for_checks() {
+  if (auto installed = framework_beside_program()) return *installed;
+  if (run_from_build_tree()) {
+    return {fs::path(LABGRADE_SOURCE_DIR) / "framework" / "include",
+            fs::path(LABGRADE_BINARY_DIR) / "framework" / "liblabgrade_framework.a",
+            fs::path(LABGRADE_BINARY_DIR) / "app" / "liblabgrade_student.a"};
+  }
   std::error_code ec;
   const fs::path prefix = fs::read_symlink("/proc/self/exe", ec).parent_path().parent_path();
-  for (const char* lib : {"lib", "lib/x86_64-linux-gnu", "lib64"}) {
-    FrameworkFiles installed{prefix / "include", prefix / lib / "liblabgrade_framework.a"};
-    if (installed.usable()) return installed;
-  }
-  return {fs::path(LABGRADE_SOURCE_DIR) / "framework" / "include",
-          fs::path(LABGRADE_BINARY_DIR) / "framework" / "liblabgrade_framework.a"};
-}
-
-void write_output(const std::string& text, const std::string& output_file) {
-  if (output_file.empty()) {
-    std::cout << text << std::flush;
-    return;
-  }
-  try {
-    write_file_atomically(output_file, text);
-  } catch (const SyscallError& e) {
-    throw UsageError(fmt::format("{}: cannot write the output file ({})", output_file, e.what()));
-  }
-}
-
-// Every lab, and for one that this labgrade cannot grade, why.
-int cmd_list(const fs::path& labs_dir) {
-  for (const auto& file : lab_files(labs_dir)) {
-    try {
-      const LabSpec lab = load_lab_spec(file);
-      const std::string why = why_ungradable(lab);
-      fmt::print("{:<16} {}{}\n", lab.name, lab.title, why.empty() ? "" : "  (cannot grade it: " + why + ")");
-    } catch (const LabSpecError& e) {
-      fmt::print("{:<16} (cannot grade it: {})\n", file.parent_path().filename().string(), e.what());
-    }
-  }
-  return 0;
-}
-
-int cmd_check(const fs::path& labs_dir, const std::string& lab_name, const std::string& format,
-              const std::string& output_file, const fs::path& dir, const std::vector<std::string>& only) {
-  LabSpec lab = find_lab(labs_dir, lab_name);
-  GradeOptions options;
-  options.only = only;
-  Report report = grade_submission(lab, dir, options);
-  std::string text;
-  if (format == "json") {
-    text = format_json(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
-  } else if (format == "gradescope") {
-    text = format_gradescope(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
-  } else if (format == "junit") {
-    text = format_junit(report);
-  } else {
-    const bool colour = output_file.empty() && ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
-    text = format_text(report, TextStyle{colour});
-  }
-  write_output(text, output_file);
-  return report.exit_code();
+  return {prefix / "include", prefix / "lib" / "liblabgrade_framework.a", prefix / "lib" / "liblabgrade_student.a"};
 }
 
 // Ctrl-C during a batch: the first stops taking students (those in progress
@@ -174,13 +132,21 @@ int cmd_selftest(const fs::path& labs_dir, const std::string& lab_name) {
   return ok ? 0 : 1;
 }
 
+int cmd_kit(const fs::path& labs_dir, const std::string& lab_name, const KitOptions& options) {
+  const LabSpec lab = find_lab(labs_dir, lab_name);
+  const KitMade made = make_kit(lab, options);
+  fmt::print("wrote {} ({:.1f} MiB): {}\n", options.out.string(), static_cast<double>(made.bytes) / (1 << 20),
+             options.gradescope ? "Gradescope's autograder, every check" : "a student kit, no solution in it");
+  if (!made.left_out.empty()) fmt::print("left out (not visible to students): {}\n", fmt::join(made.left_out, ", "));
+  fmt::print("proved: {}\n", made.proof);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
-  if (argc == 3 && std::string(argv[1]) == "__run-checks") {
-    return run_checks_main(argv[2]);
-  }
+  if (auto code = runner_entry(argc, argv)) return *code;
 
   CLI::App app{"labgrade: grades C labs on inter-process communication"};
   app.set_version_flag("--version", std::string("labgrade ") + LABGRADE_VERSION);
@@ -225,6 +191,14 @@ int main(int argc, char** argv) {
   std::string new_lab_name;
   new_lab->add_option("name", new_lab_name, "the lab's name: lowercase letters, digits and dashes")->required();
 
+  auto* kit = app.add_subcommand("kit", "a student kit: the lab's self-check with no solution in it (or Gradescope's autograder)");
+  std::string kit_lab, kit_out;
+  bool kit_gradescope = false;
+  kit->add_option("--lab", kit_lab, "the lab, e.g. posix-shm")->required();
+  kit->add_option("--out", kit_out, "the archive to write: .tar.gz, .tgz or .zip")->required();
+  kit->add_flag("--gradescope", kit_gradescope,
+                "Gradescope's autograder zip instead: every check (hidden ones too), setup.sh, run_autograder");
+
   auto* selftest = app.add_subcommand("selftest", "prove each lab: reference full marks, every mutant caught");
   std::string selftest_lab_name;
   selftest->add_option("lab", selftest_lab_name, "one lab (default: all)");
@@ -245,19 +219,13 @@ int main(int argc, char** argv) {
     }
     if (!course.empty()) labs_dir = (fs::path(course) / "labs").string();
     if (labs_dir.empty()) labs_dir = default_labs_dir().string();
-    use_framework(framework_beside_program());
-    if (*init) {
-      const LabSpec lab_spec = find_lab(labs_dir, init_lab);
-      const fs::path folder = init_dir.empty() ? fs::path(lab_spec.name) : fs::path(init_dir);
-      for (const auto& file : write_starter_folder(lab_spec, folder)) fmt::print("{}\n", file.string());
-      fmt::print("next: read {}, write your programs, then: labgrade check --lab {} {}\n",
-                 (folder / "README.md").string(), lab_spec.name, folder.string());
-      return 0;
-    }
+    use_framework(framework_for_checks());
+    if (*init) return cmd_init(labs_dir, init_lab, init_dir);
     if (*list) return cmd_list(labs_dir);
     if (*check) return cmd_check(labs_dir, lab, format, output, dir, only);
     if (*grade) return cmd_grade(labs_dir, grade_lab, jobs, out_dir, submissions);
     if (*selftest) return cmd_selftest(labs_dir, selftest_lab_name);
+    if (*kit) return cmd_kit(labs_dir, kit_lab, KitOptions{kit_out, kit_gradescope});
   } catch (const UsageError& e) {
     fmt::print(stderr, "labgrade: {}\n", e.what());
     return k_exit_usage;

@@ -13,6 +13,7 @@ packages=(
   libxml2-utils                                  # xmllint: the JUnit output is validated against its schema
   chromium                                       # the class report is opened in a headless browser by a test
   lintian                                        # the Debian package is checked by a test
+  unzip curl                                     # tests open a Gradescope zip and download a kit as CI does
 )
 
 missing=()

@@ -34,6 +34,7 @@ done
 dpkg-deb -c "$deb" | awk '{print $6}' >"$work/contents"
 dpkg-deb -c "$dev" | awk '{print $6}' >"$work/dev-contents"
 for path in ./usr/include/labgrade/check.hpp ./usr/include/labgrade/lab_data.hpp ./usr/lib/liblabgrade_framework.a \
+            ./usr/lib/liblabgrade_student.a ./usr/share/labgrade/graders/posix-shm/posix_shm_checks.cpp \
             ./usr/lib/cmake/labgrade/labgradeConfig.cmake ./usr/lib/cmake/labgrade/labgradeTargets.cmake \
             ./usr/share/doc/labgrade-dev/copyright; do
   grep -qx "$path" "$work/dev-contents" || fail "labgrade-dev lacks $path"

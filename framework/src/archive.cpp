@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <memory>
 #include <vector>
 
@@ -163,6 +165,56 @@ Unpacked unpack_submission(const fs::path& archive_file, const fs::path& into, c
   }
   result.root = submission_root(into);
   return result;
+}
+
+void pack_folder(const fs::path& root, const fs::path& archive_file) {
+  constexpr time_t k_date = 946684800;  // 2000-01-01: the same files, the same archive
+  std::vector<fs::path> entries;
+  for (const auto& e : fs::recursive_directory_iterator(root)) entries.push_back(e.path());
+  std::sort(entries.begin(), entries.end());
+  const fs::path partial = archive_file.parent_path() / ("." + archive_file.filename().string() + ".partial");
+  std::unique_ptr<struct archive, decltype(&archive_write_free)> a(archive_write_new(), archive_write_free);
+  const bool zip = ends_with(archive_file.string(), ".zip");
+  if (zip) {
+    archive_write_set_format_zip(a.get());
+  } else {
+    archive_write_set_format_pax_restricted(a.get());
+    archive_write_add_filter_gzip(a.get());
+    archive_write_set_filter_option(a.get(), "gzip", "timestamp", nullptr);  // no date in the gzip header
+  }
+  auto fail = [&](const std::string& call) {
+    const std::string why = archive_error_string(a.get()) ? archive_error_string(a.get()) : "unknown error";
+    fs::remove(partial);
+    throw SyscallError(call, fmt::format("{} ({})", partial.string(), why), archive_errno(a.get()) ? archive_errno(a.get()) : EIO);
+  };
+  if (archive_write_open_filename(a.get(), partial.c_str()) != ARCHIVE_OK) fail("archive_write_open_filename");
+  for (const auto& path : entries) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) throw SyscallError("lstat", path.string(), errno);
+    if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) continue;
+    std::unique_ptr<struct archive_entry, decltype(&archive_entry_free)> entry(archive_entry_new(), archive_entry_free);
+    archive_entry_set_pathname(entry.get(), path.lexically_relative(root).string().c_str());
+    archive_entry_set_filetype(entry.get(), S_ISDIR(st.st_mode) ? AE_IFDIR : AE_IFREG);
+    archive_entry_set_perm(entry.get(), S_ISDIR(st.st_mode) || (st.st_mode & S_IXUSR) ? 0755 : 0644);
+    archive_entry_set_size(entry.get(), S_ISREG(st.st_mode) ? st.st_size : 0);
+    archive_entry_set_mtime(entry.get(), k_date, 0);
+    archive_entry_set_uid(entry.get(), 0);
+    archive_entry_set_gid(entry.get(), 0);
+    if (archive_write_header(a.get(), entry.get()) != ARCHIVE_OK) fail("archive_write_header");
+    if (S_ISREG(st.st_mode)) {
+      UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!fd) throw SyscallError("open", path.string(), errno);
+      char buffer[64 * 1024];
+      for (ssize_t n; (n = ::read(fd.get(), buffer, sizeof buffer)) != 0;) {
+        if (n < 0) throw SyscallError("read", path.string(), errno);
+        if (archive_write_data(a.get(), buffer, static_cast<size_t>(n)) != n) fail("archive_write_data");
+      }
+    }
+  }
+  if (archive_write_close(a.get()) != ARCHIVE_OK) fail("archive_write_close");
+  std::error_code ec;
+  fs::rename(partial, archive_file, ec);
+  if (ec) throw SyscallError("rename", fmt::format("\"{}\", \"{}\"", partial.string(), archive_file.string()), ec.value());
 }
 
 }  // namespace labgrade

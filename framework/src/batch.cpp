@@ -116,19 +116,6 @@ void remove_temporaries(const fs::path& out_dir) {
 
 }  // namespace
 
-void write_file_atomically(const fs::path& file, const std::string& text) {
-  const fs::path temporary = file.parent_path() / fmt::format(".{}.{}.tmp", file.filename().string(), ::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw SyscallError("write", temporary.string(), errno);
-  }
-  std::error_code ec;
-  fs::rename(temporary, file, ec);
-  if (ec) throw SyscallError("rename", fmt::format("\"{}\", \"{}\"", temporary.string(), file.string()), ec.value());
-}
-
 std::vector<fs::path> find_submissions(const fs::path& submissions) {
   if (!fs::is_directory(submissions)) throw UsageError(fmt::format("no such submissions directory: {}", submissions.string()));
   std::vector<fs::path> found;

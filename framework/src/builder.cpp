@@ -310,12 +310,20 @@ fs::path default_cache_dir() {
   return fs::temp_directory_path() / "labgrade-cache";
 }
 
+bool holds_built_programs(const LabSpec& lab, const fs::path& dir) {
+  for (const auto& variant : lab.variants) {
+    for (const auto& program : lab.programs) {
+      const fs::path file = dir / variant.name / program.name;
+      if (!fs::is_regular_file(file) || ::access(file.c_str(), X_OK) != 0) return false;
+    }
+  }
+  return true;
+}
+
 Builds build_reference(const LabSpec& lab, const fs::path& cache_dir, int jobs) {
   if (!fs::is_directory(lab.reference_dir)) {
     throw GraderError(fmt::format("reference implementation not found: {}", lab.reference_dir.string()));
   }
-  const fs::path lab_cache = cache_dir / lab.name;
-  const fs::path final_dir = lab_cache / reference_key(lab);
   auto collect = [&](const fs::path& dir) {
     Builds builds;
     for (const auto& variant : lab.variants) {
@@ -326,6 +334,10 @@ Builds build_reference(const LabSpec& lab, const fs::path& cache_dir, int jobs) 
     }
     return builds;
   };
+  // A kit's reference is its programs, built when the kit was made: <variant>/<program>.
+  if (holds_built_programs(lab, lab.reference_dir)) return collect(lab.reference_dir);
+  const fs::path lab_cache = cache_dir / lab.name;
+  const fs::path final_dir = lab_cache / reference_key(lab);
   if (fs::is_directory(final_dir)) return collect(final_dir);
 
   // Build next to the cache entry, then rename: concurrent runs never see

@@ -88,6 +88,33 @@ FrameworkFiles& framework_setting() {
   return files;
 }
 
+// Compiles every check of the suite through a macro named after the test:
+// kept ones as GoogleTest's own, left-out ones as an unused inline member of
+// a class never made, which the compiler never emits (no code, no strings).
+std::string kit_filter_header(const LabSpec& lab, const std::vector<std::string>& left_out) {
+  std::string out = fmt::format(R"(// labgrade kit of {}: the checks students do not see are compiled to nothing.
+#include <gtest/gtest.h>
+#undef TEST_F
+#undef TEST
+#define TEST_F(fixture, name) LABGRADE_KIT_##name(GTEST_TEST_F, fixture, name)
+#define TEST(suite, name) LABGRADE_KIT_##name(GTEST_TEST, suite, name)
+#define LABGRADE_KIT_KEEP(how, suite, name) how(suite, name)
+#define LABGRADE_KIT_LEAVE_OUT(how, suite, name) LABGRADE_KIT_LEAVE_OUT_##how(suite, name)
+#define LABGRADE_KIT_LEAVE_OUT_AS(base, name) \
+  namespace {{ struct labgrade_kit_left_out_##name : base {{ void left_out(); }}; }} \
+  inline void labgrade_kit_left_out_##name::left_out()
+#define LABGRADE_KIT_LEAVE_OUT_GTEST_TEST_F(fixture, name) LABGRADE_KIT_LEAVE_OUT_AS(fixture, name)
+#define LABGRADE_KIT_LEAVE_OUT_GTEST_TEST(suite, name) LABGRADE_KIT_LEAVE_OUT_AS(::testing::Test, name)
+)",
+                                lab.name);
+  for (const auto& check : lab.checks) {
+    const bool leave = std::find(left_out.begin(), left_out.end(), check.test) != left_out.end();
+    out += fmt::format("#define LABGRADE_KIT_{}(how, suite, name) LABGRADE_KIT_{}(how, suite, name)\n", check.test,
+                       leave ? "LEAVE_OUT" : "KEEP");
+  }
+  return out;
+}
+
 }  // namespace
 
 bool FrameworkFiles::usable() const {
@@ -154,6 +181,38 @@ ExternalChecks compile_checks(const LabSpec& lab, const fs::path& cache_dir) {
   out.runner = {runner.string(), "__run-checks"};
   out.tests = list_tests(runner, lab.suite);
   return out;
+}
+
+void link_kit_program(const LabSpec& lab, const std::vector<std::string>& left_out, const fs::path& program) {
+  const fs::path dir = graders_dir(lab);
+  const std::vector<fs::path> sources = sources_of(dir);
+  if (sources.empty()) {
+    throw LabSpecError(lab.file.string(), 1, 1, "lab.suite",
+                       fmt::format("a kit holds the lab's checks, and {} holds none (.cpp)", dir.string()));
+  }
+  const FrameworkFiles& framework = framework_files();
+  if (!framework.usable() || !fs::is_regular_file(framework.student_library)) {
+    throw UsageError(fmt::format("a kit's program is linked from labgrade's framework, which is not installed here "
+                                 "(no {}): install the package labgrade-dev",
+                                 framework.student_library.string()));
+  }
+  TempDir scratch("labgrade-kit-program-");
+  const fs::path filter = scratch.path() / "labgrade_kit_filter.hpp";
+  std::ofstream(filter) << kit_filter_header(lab, left_out);
+  SpawnOptions options;
+  options.argv = {k_compiler, "-std=c++20", "-O1", "-DFMT_HEADER_ONLY=1", "-include", filter.string(),
+                  "-I" + framework.include_dir.string(), "-I" + dir.string(), "-o", program.string()};
+  for (const auto& s : sources) {
+    if (s.extension() == ".cpp") options.argv.push_back(s.string());
+  }
+  // Statically but for glibc (libstdc++, libgcc, GoogleTest, libseccomp), and stripped.
+  options.argv.insert(options.argv.end(), {framework.student_library.string(), framework.library.string(),
+                                            "-static-libstdc++", "-static-libgcc", "-Wl,-Bstatic", "-lgtest",
+                                            "-lseccomp", "-Wl,-Bdynamic", "-pthread", "-s"});
+  options.time_limit = k_compile_time_limit;
+  options.output_cap = 256 * 1024;
+  auto gxx = Process::spawn(options);
+  if (!gxx->wait().exited_with(0)) throw_compile_error(lab, gxx->stderr_text() + gxx->stdout_text());
 }
 
 }  // namespace labgrade

@@ -1,8 +1,14 @@
 #include "labgrade/temp_dir.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <fstream>
 #include <system_error>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "labgrade/error.hpp"
 
@@ -31,6 +37,19 @@ TempDir::~TempDir() {
   if (m_path.empty()) return;
   std::error_code ignored;
   fs::remove_all(m_path, ignored);
+}
+
+void write_file_atomically(const fs::path& file, const std::string& text) {
+  const fs::path temporary = file.parent_path() / fmt::format(".{}.{}.tmp", file.filename().string(), ::getpid());
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw SyscallError("write", temporary.string(), errno);
+  }
+  std::error_code ec;
+  fs::rename(temporary, file, ec);
+  if (ec) throw SyscallError("rename", fmt::format("\"{}\", \"{}\"", temporary.string(), file.string()), ec.value());
 }
 
 }  // namespace labgrade

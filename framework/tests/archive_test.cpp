@@ -2,7 +2,13 @@
 // folder given, whatever the archive holds, and a bad archive says why.
 #include "labgrade/archive.hpp"
 
+#include <archive.h>
+#include <archive_entry.h>
+
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -110,6 +116,52 @@ TEST_F(Archives, ABrokenArchiveSaysSo) {
   test::write_text(m_archive, "PK\x03\x04 this is not really a zip");
   Unpacked u = unpack_submission(m_archive, m_into);
   EXPECT_THAT(u.problem, ::testing::AnyOf(HasSubstr("damaged"), HasSubstr("cannot be read")));
+}
+
+// Each entry's path and permissions, as the archive holds them.
+std::map<std::string, int> entry_modes(const fs::path& file) {
+  std::map<std::string, int> modes;
+  struct archive* a = archive_read_new();
+  archive_read_support_format_all(a);
+  archive_read_support_filter_all(a);
+  if (archive_read_open_filename(a, file.c_str(), 16384) == ARCHIVE_OK) {
+    for (struct archive_entry* e; archive_read_next_header(a, &e) == ARCHIVE_OK;) {
+      std::string path = archive_entry_pathname(e);
+      if (!path.empty() && path.back() == '/') path.pop_back();
+      modes[path] = static_cast<int>(archive_entry_perm(e));
+    }
+  }
+  archive_read_free(a);
+  return modes;
+}
+
+// A folder packed (a kit) and read back: every file, its bytes and whether it
+// runs; the same files give the same archive, byte for byte.
+TEST_F(Archives, PackedFolderReadsBackTheSameAndTheSameTwice) {
+  const fs::path root = m_scratch.path() / "kit";
+  fs::create_directories(root / "labgrade-lab" / "bin");
+  std::ofstream(root / "labgrade-lab" / "README.md") << "read me\n";
+  std::ofstream(root / "labgrade-lab" / "bin" / "labgrade") << "#!/bin/sh\nexit 0\n";
+  fs::permissions(root / "labgrade-lab" / "bin" / "labgrade", fs::perms::owner_all);
+  for (const char* name : {"kit.tar.gz", "kit.zip"}) {
+    const fs::path first = m_scratch.path() / name;
+    const fs::path second = m_scratch.path() / (std::string("again-") + name);
+    pack_folder(root, first);
+    pack_folder(root, second);
+    auto bytes = [](const fs::path& p) {
+      std::ifstream in(p, std::ios::binary);
+      return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    EXPECT_EQ(bytes(first), bytes(second)) << name;
+    const fs::path into = m_scratch.path() / "back" / name;
+    const Unpacked u = unpack_submission(first, into);
+    ASSERT_EQ(u.problem, "") << name;
+    EXPECT_EQ(bytes(u.root / "README.md"), "read me\n") << name;
+    EXPECT_EQ(bytes(u.root / "bin" / "labgrade"), "#!/bin/sh\nexit 0\n") << name;
+    EXPECT_EQ(entry_modes(first), (std::map<std::string, int>{{"labgrade-lab", 0755}, {"labgrade-lab/README.md", 0644},
+                                                                {"labgrade-lab/bin", 0755}, {"labgrade-lab/bin/labgrade", 0755}}))
+        << name;
+  }
 }
 
 }  // namespace

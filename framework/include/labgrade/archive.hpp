@@ -1,5 +1,6 @@
 // A student's archive (.zip, .tar.gz, .tgz) unpacked safely with libarchive:
-// nothing is written outside the folder given, whatever the archive holds.
+// nothing is written outside the folder given, whatever the archive holds;
+// and a folder packed into one (a student kit, a Gradescope autograder).
 //
 //   Unpacked u = unpack_submission("subs/ana.zip", scratch / "ana");
 //   if (!u.problem.empty()) ... the student's failed entry, with the reason
@@ -35,5 +36,11 @@ std::string archive_student_name(const std::filesystem::path& file);
 
 Unpacked unpack_submission(const std::filesystem::path& archive, const std::filesystem::path& into,
                            const ArchiveLimits& limits = {});
+
+/// Packs everything below `root` (paths relative to it, sorted) into a .zip
+/// or a .tar.gz / .tgz (by the name of `archive`), written whole or not at
+/// all: regular files with their mode (0755 or 0644) and folders; owner root,
+/// a fixed date, so that the same files give the same archive.
+void pack_folder(const std::filesystem::path& root, const std::filesystem::path& archive);
 
 }  // namespace labgrade

@@ -27,6 +27,7 @@
 #include "labgrade/grading.hpp"
 #include "labgrade/lab_spec.hpp"
 #include "labgrade/report.hpp"
+#include "labgrade/temp_dir.hpp"  // write_file_atomically
 
 namespace labgrade {
 
@@ -62,8 +63,5 @@ std::vector<std::filesystem::path> find_submissions(const std::filesystem::path&
 
 /// Grades every student (see above). Throws UsageError when the folder is missing.
 BatchResult grade_batch(const LabSpec& lab, const std::filesystem::path& submissions, const BatchOptions& options);
-
-/// Writes `text` to `file` through a temporary file and a rename.
-void write_file_atomically(const std::filesystem::path& file, const std::string& text);
 
 }  // namespace labgrade

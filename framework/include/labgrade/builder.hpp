@@ -48,9 +48,14 @@ Builds build_programs(const LabSpec& lab, const std::filesystem::path& source_di
                       const std::filesystem::path& cache_dir);
 
 /// The reference built once and kept in `cache_dir`, keyed by the hash of its
-/// sources, flags and compiler; rebuilt only when one of these changes.
-/// Throws GraderError when the reference does not compile.
+/// sources, flags and compiler; rebuilt only when one of these changes. A
+/// reference folder that holds the programs already built (<variant>/<program>,
+/// a kit's) is used as it is. Throws GraderError when the reference does not compile.
 Builds build_reference(const LabSpec& lab, const std::filesystem::path& cache_dir, int jobs);
+
+/// Whether `dir` holds every program of the lab built, for every variant:
+/// <dir>/<variant>/<program>, executable (a kit's reference, or a cache entry).
+bool holds_built_programs(const LabSpec& lab, const std::filesystem::path& dir);
 
 /// $LABGRADE_CACHE_DIR, else $XDG_CACHE_HOME/labgrade, else ~/.cache/labgrade.
 std::filesystem::path default_cache_dir();

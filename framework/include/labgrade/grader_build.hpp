@@ -7,6 +7,7 @@
 //   use_framework({"/usr/include", "/usr/lib/liblabgrade_framework.a"});   // once, by the program
 //   ExternalChecks checks = compile_checks(lab, cache_dir);                // throws LabSpecError on a compile error
 //   grade with checks.runner; checks.tests are the suite's test names
+//   link_kit_program(lab, {"HiddenCheck"}, kit / "bin" / "labgrade");     // a student kit's program
 #pragma once
 
 #include <filesystem>
@@ -19,8 +20,9 @@ namespace labgrade {
 
 /// Where the framework is, for compiling a course's checks.
 struct FrameworkFiles {
-  std::filesystem::path include_dir;  // holds labgrade/check.hpp
-  std::filesystem::path library;      // liblabgrade_framework.a
+  std::filesystem::path include_dir;      // holds labgrade/check.hpp
+  std::filesystem::path library;          // liblabgrade_framework.a
+  std::filesystem::path student_library;  // liblabgrade_student.a: a kit's program but its checks
   bool usable() const;
 };
 
@@ -42,5 +44,13 @@ struct ExternalChecks {
 /// naming graders/<lab>/file.cpp:line:column on a compile error, and
 /// UsageError when the framework's files are not there (labgrade-dev).
 ExternalChecks compile_checks(const LabSpec& lab, const std::filesystem::path& cache_dir);
+
+/// Links a student kit's program: the student commands (liblabgrade_student.a),
+/// the framework and the lab's checks but `left_out` (those are compiled to
+/// nothing: their code is not in the program), statically but for glibc,
+/// stripped. Throws LabSpecError naming graders/<lab>/file.cpp:line on a
+/// compile error, UsageError when labgrade-dev is not installed.
+void link_kit_program(const LabSpec& lab, const std::vector<std::string>& left_out,
+                      const std::filesystem::path& program);
 
 }  // namespace labgrade

@@ -1,4 +1,5 @@
-// A scratch directory removed with everything in it when its owner goes away.
+// A scratch directory removed with everything in it when its owner goes away,
+// and files written whole or not at all.
 //
 //   TempDir scratch{"labgrade-"};          // /tmp/labgrade-XXXXXX
 //   auto exe = scratch.path() / "shm_producer";
@@ -24,5 +25,9 @@ class TempDir {
  private:
   std::filesystem::path m_path;
 };
+
+/// Writes `text` to `file` through a temporary file beside it (".NAME.PID.tmp")
+/// and a rename: readers see the old file or the whole new one.
+void write_file_atomically(const std::filesystem::path& file, const std::string& text);
 
 }  // namespace labgrade

@@ -1,0 +1,34 @@
+// The commands that the full labgrade and a kit's program (student_main.cpp)
+// share: where the labs are, `list`, `check`, `init`, and the runner's entry.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "labgrade/grader_build.hpp"
+
+namespace labgrade {
+
+/// The labs installed beside the program: <prefix>/bin/labgrade reads
+/// <prefix>/share/labgrade/labs (an installed labgrade, or a kit).
+std::optional<std::filesystem::path> labs_beside_program();
+
+/// The framework installed beside the program (labgrade-dev), if it is.
+std::optional<FrameworkFiles> framework_beside_program();
+
+/// The hidden entries of a program that holds checks (`__run-checks CONTEXT`,
+/// `__list-checks SUITE`): their exit code, or nullopt for any other command line.
+std::optional<int> runner_entry(int argc, char** argv);
+
+int cmd_list(const std::filesystem::path& labs_dir);
+int cmd_check(const std::filesystem::path& labs_dir, const std::string& lab_name, const std::string& format,
+              const std::string& output_file, const std::filesystem::path& dir, const std::vector<std::string>& only);
+int cmd_init(const std::filesystem::path& labs_dir, const std::string& lab_name, const std::string& dir);
+
+/// Writes the report to `output_file`, or stdout when empty; an unwritable
+/// file is the user's mistake (UsageError).
+void write_output(const std::string& text, const std::string& output_file);
+
+}  // namespace labgrade
