@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Gradescope runs this once, when it builds the autograder's image (its
-# Ubuntu 24.04 base image, as root): installs labgrade's dependencies from
-# the distribution's packages and builds labgrade from the source shipped in
-# the autograder zip (make_autograder.sh puts it in source/labgrade).
+# Gradescope runs this once, as root, when it builds the autograder's image
+# (Ubuntu 22.04 or 24.04 base image). labgrade comes built in the zip
+# (`labgrade kit --gradescope`: linked statically but for glibc); grading
+# needs only the C compiler and the C library's headers.
 set -euo pipefail
 root=${AUTOGRADER_ROOT:-/autograder}
-cd "$root/source/labgrade"
-scripts/setup.sh      # apt-get install: the compiler, cmake, GoogleTest, fmt, toml++, CLI11, libseccomp, ...
-scripts/build.sh      # build/labgrade
-build/labgrade list   # proves the build and the labs are there
+if ! command -v gcc >/dev/null; then
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends gcc libc6-dev
+fi
+"$root/source/labgrade/bin/labgrade" list   # proves the program runs here
