@@ -1,5 +1,7 @@
 #include "kit.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <fstream>
 #include <regex>
@@ -189,6 +191,10 @@ KitMade make_kit(const LabSpec& lab, const KitOptions& options) {
   if (!is_archive_name(options.out, options.gradescope)) {
     throw UsageError(fmt::format("{}: a kit is written as {}", options.out.string(),
                                  options.gradescope ? "a .zip (Gradescope's autograder)" : "a .tar.gz, .tgz or .zip"));
+  }
+  const fs::path folder = fs::absolute(options.out).parent_path();
+  if (!fs::is_directory(folder) || ::access(folder.c_str(), W_OK) != 0) {
+    throw UsageError(fmt::format("{}: cannot write there (no such folder, or not writable)", options.out.string()));
   }
   if (const std::string why = why_ungradable(lab); !why.empty()) throw UsageError(fmt::format("lab {}: {}", lab.name, why));
   KitMade made;
