@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "labgrade/error.hpp"
@@ -81,12 +82,34 @@ int cmd_list(const fs::path& labs_dir) {
   return 0;
 }
 
-int cmd_check(const fs::path& labs_dir, const std::string& lab_name, const std::string& format,
-              const std::string& output_file, const fs::path& dir, const std::vector<std::string>& only) {
-  LabSpec lab = find_lab(labs_dir, lab_name);
+CLI::App* add_check_command(CLI::App& app, CheckArgs& args, const std::string& description) {
+  auto* check = app.add_subcommand("check", description);
+  check->add_option("--lab", args.lab, "the lab, e.g. posix-shm")->required();
+  check->add_option("--format", args.format, "text, json, junit or gradescope")
+      ->check(CLI::IsMember({"text", "json", "junit", "gradescope"}))
+      ->capture_default_str();
+  check->add_option("--output", args.output, "write the report to FILE instead of stdout");
+  check->add_option("dir", args.dir, "the submission's folder")->capture_default_str();
+  check->add_option("--only", args.only, "run just this check (its test name, e.g. EndToEnd); repeatable")
+      ->allow_extra_args(false)
+      ->delimiter(',');
+  return check;
+}
+
+CLI::App* add_init_command(CLI::App& app, InitArgs& args) {
+  auto* init = app.add_subcommand("init", "start a lab: copy its starter files, headers and handout into DIR");
+  init->add_option("lab", args.lab, "the lab, e.g. posix-shm")->required();
+  init->add_option("dir", args.dir, "where (default: a new folder named after the lab)");
+  return init;
+}
+
+int cmd_check(const fs::path& labs_dir, const CheckArgs& args) {
+  LabSpec lab = find_lab(labs_dir, args.lab);
   GradeOptions options;
-  options.only = only;
-  Report report = grade_submission(lab, dir, options);
+  options.only = args.only;
+  Report report = grade_submission(lab, args.dir, options);
+  const std::string& format = args.format;
+  const std::string& output_file = args.output;
   std::string text;
   if (format == "json") {
     text = format_json(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
@@ -102,9 +125,9 @@ int cmd_check(const fs::path& labs_dir, const std::string& lab_name, const std::
   return report.exit_code();
 }
 
-int cmd_init(const fs::path& labs_dir, const std::string& lab_name, const std::string& dir) {
-  const LabSpec lab = find_lab(labs_dir, lab_name);
-  const fs::path folder = dir.empty() ? fs::path(lab.name) : fs::path(dir);
+int cmd_init(const fs::path& labs_dir, const InitArgs& args) {
+  const LabSpec lab = find_lab(labs_dir, args.lab);
+  const fs::path folder = args.dir.empty() ? fs::path(lab.name) : fs::path(args.dir);
   for (const auto& file : write_starter_folder(lab, folder)) fmt::print("{}\n", file.string());
   fmt::print("next: read {}, write your programs, then: labgrade check --lab {} {}\n", (folder / "README.md").string(),
              lab.name, folder.string());

@@ -9,7 +9,24 @@
 
 #include "labgrade/grader_build.hpp"
 
+namespace CLI {
+class App;
+}
+
 namespace labgrade {
+
+struct CheckArgs {
+  std::string lab, format = "text", output, dir = ".";
+  std::vector<std::string> only;
+};
+
+struct InitArgs {
+  std::string lab, dir;
+};
+
+/// The `check` and `init` subcommands on `app`, their values read into `args`.
+CLI::App* add_check_command(CLI::App& app, CheckArgs& args, const std::string& description);
+CLI::App* add_init_command(CLI::App& app, InitArgs& args);
 
 /// The labs installed beside the program: <prefix>/bin/labgrade reads
 /// <prefix>/share/labgrade/labs (an installed labgrade, or a kit).
@@ -23,9 +40,8 @@ std::optional<FrameworkFiles> framework_beside_program();
 std::optional<int> runner_entry(int argc, char** argv);
 
 int cmd_list(const std::filesystem::path& labs_dir);
-int cmd_check(const std::filesystem::path& labs_dir, const std::string& lab_name, const std::string& format,
-              const std::string& output_file, const std::filesystem::path& dir, const std::vector<std::string>& only);
-int cmd_init(const std::filesystem::path& labs_dir, const std::string& lab_name, const std::string& dir);
+int cmd_check(const std::filesystem::path& labs_dir, const CheckArgs& args);
+int cmd_init(const std::filesystem::path& labs_dir, const InitArgs& args);
 
 /// Writes the report to `output_file`, or stdout when empty; an unwritable
 /// file is the user's mistake (UsageError).

@@ -160,18 +160,8 @@ int main(int argc, char** argv) {
 
   auto* list = app.add_subcommand("list", "the labs labgrade knows: name and title");
 
-  auto* check = app.add_subcommand("check", "grade one submission directory");
-  std::string lab, format = "text", output, dir = ".";
-  check->add_option("--lab", lab, "the lab to grade, e.g. posix-shm")->required();
-  check->add_option("--format", format, "text, json, junit or gradescope")
-      ->check(CLI::IsMember({"text", "json", "junit", "gradescope"}))
-      ->capture_default_str();
-  check->add_option("--output", output, "write the report to FILE instead of stdout");
-  check->add_option("dir", dir, "the submission directory")->capture_default_str();
-  std::vector<std::string> only;
-  check->add_option("--only", only, "run just this check (its test name, e.g. EndToEnd); repeatable")
-      ->allow_extra_args(false)
-      ->delimiter(',');
+  CheckArgs check_args;
+  auto* check = add_check_command(app, check_args, "grade one submission directory");
 
   auto* grade = app.add_subcommand("grade", "grade a class: every subdirectory of SUBMISSIONS is a student");
   std::string grade_lab, out_dir, submissions;
@@ -181,10 +171,8 @@ int main(int argc, char** argv) {
   grade->add_option("--out", out_dir, "where grades.csv, report.html and each student's files go")->required();
   grade->add_option("submissions", submissions, "the folder of the students' submissions")->required();
 
-  auto* init = app.add_subcommand("init", "start a lab: copy its starter files, headers and handout into DIR");
-  std::string init_lab, init_dir;
-  init->add_option("lab", init_lab, "the lab, e.g. posix-shm")->required();
-  init->add_option("dir", init_dir, "where (default: a new folder named after the lab)");
+  InitArgs init_args;
+  auto* init = add_init_command(app, init_args);
 
   auto* new_lab = app.add_subcommand("new-lab", "write a new lab's skeleton in a course folder (--course, default: here)");
   new_lab->fallthrough();  // --course may follow the name
@@ -220,9 +208,9 @@ int main(int argc, char** argv) {
     if (!course.empty()) labs_dir = (fs::path(course) / "labs").string();
     if (labs_dir.empty()) labs_dir = default_labs_dir().string();
     use_framework(framework_for_checks());
-    if (*init) return cmd_init(labs_dir, init_lab, init_dir);
+    if (*init) return cmd_init(labs_dir, init_args);
     if (*list) return cmd_list(labs_dir);
-    if (*check) return cmd_check(labs_dir, lab, format, output, dir, only);
+    if (*check) return cmd_check(labs_dir, check_args);
     if (*grade) return cmd_grade(labs_dir, grade_lab, jobs, out_dir, submissions);
     if (*selftest) return cmd_selftest(labs_dir, selftest_lab_name);
     if (*kit) return cmd_kit(labs_dir, kit_lab, KitOptions{kit_out, kit_gradescope});

@@ -37,20 +37,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("labgrade ") + LABGRADE_VERSION + " (student kit)");
   app.require_subcommand(1);
   auto* list = app.add_subcommand("list", "the lab of this kit: name and title");
-  auto* check = app.add_subcommand("check", "check your programs (the lab's visible checks)");
-  std::string lab, format = "text", output, dir = ".";
-  check->add_option("--lab", lab, "the lab, e.g. posix-shm")->required();
-  check->add_option("--format", format, "text, json, junit or gradescope")
-      ->check(CLI::IsMember({"text", "json", "junit", "gradescope"}))
-      ->capture_default_str();
-  check->add_option("--output", output, "write the report to FILE instead of stdout");
-  check->add_option("dir", dir, "the folder of your programs")->capture_default_str();
-  std::vector<std::string> only;
-  check->add_option("--only", only, "run just this check (its test name); repeatable")->delimiter(',');
-  auto* init = app.add_subcommand("init", "start the lab: copy its starter files, headers and handout into DIR");
-  std::string init_lab, init_dir;
-  init->add_option("lab", init_lab, "the lab, e.g. posix-shm")->required();
-  init->add_option("dir", init_dir, "where (default: a new folder named after the lab)");
+  CheckArgs check_args;
+  auto* check = add_check_command(app, check_args, "check your programs (the lab's visible checks)");
+  InitArgs init_args;
+  auto* init = add_init_command(app, init_args);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -63,8 +53,8 @@ int main(int argc, char** argv) {
     if (!labs_dir) throw UsageError("this labgrade is not in its kit any more (no ../share/labgrade/labs beside it): "
                                     "run it where the kit was unpacked, e.g. labgrade-LAB/bin/labgrade");
     if (*list) return cmd_list(*labs_dir);
-    if (*check) return cmd_check(*labs_dir, lab, format, output, dir, only);
-    if (*init) return cmd_init(*labs_dir, init_lab, init_dir);
+    if (*check) return cmd_check(*labs_dir, check_args);
+    if (*init) return cmd_init(*labs_dir, init_args);
   } catch (const UsageError& e) {
     fmt::print(stderr, "labgrade: {}\n", e.what());
     return 2;
