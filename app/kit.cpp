@@ -86,13 +86,30 @@ void copy_lab(const LabSpec& lab, const std::vector<std::string>& left_out, cons
   }
 }
 
-void run_tool(const std::vector<std::string>& argv) {
+std::string run_tool(const std::vector<std::string>& argv) {
   SpawnOptions options;
   options.argv = argv;
   options.time_limit = 60.0;
+  options.output_cap = 16 << 20;
   auto p = Process::spawn(options);
   if (!p->wait().exited_with(0))
     throw GraderError(fmt::format("{} {}: {}", argv.front(), p->wait().describe(), p->stderr_text()));
+  return p->stdout_text();
+}
+
+// The newest glibc version any program of the kit needs ("2.34"), from the
+// versions of its dynamic symbols (objdump -T).
+std::string newest_glibc(const fs::path& kit) {
+  static const std::regex version(R"(GLIBC_(\d+)\.(\d+))");
+  std::pair<int, int> newest{0, 0};
+  for (const auto& entry : fs::recursive_directory_iterator(kit)) {
+    if (!entry.is_regular_file() || ::access(entry.path().c_str(), X_OK) != 0) continue;
+    const std::string symbols = run_tool({"/usr/bin/objdump", "-T", entry.path().string()});
+    for (std::sregex_iterator m(symbols.begin(), symbols.end(), version), end; m != end; ++m) {
+      newest = std::max(newest, std::pair{std::stoi((*m)[1].str()), std::stoi((*m)[2].str())});
+    }
+  }
+  return fmt::format("{}.{}", newest.first, newest.second);
 }
 
 // The reference programs, built (or from the cache) and stripped.
@@ -108,7 +125,12 @@ void copy_reference_programs(const LabSpec& lab, const fs::path& to) {
   }
 }
 
-std::string student_readme(const LabSpec& lab, std::size_t left_out) {
+bool glibc_at_most(const std::string& version, const std::string& limit) {
+  auto parts = [](const std::string& v) { return std::pair{std::stoi(v), std::stoi(v.substr(v.find('.') + 1))}; };
+  return parts(version) <= parts(limit);
+}
+
+std::string student_readme(const LabSpec& lab, std::size_t left_out, const std::string& glibc) {
   double points = 0;
   std::size_t checks = 0;
   for (const auto& c : lab.checks) {
@@ -119,8 +141,8 @@ std::string student_readme(const LabSpec& lab, std::size_t left_out) {
 This folder is labgrade for one lab: it compiles your C programs for `{lab}`,
 runs them against the course's reference programs and tells you, check by
 check, what works, what does not, and what to fix first. It runs on Linux
-(x86-64, glibc 2.35 or newer: Ubuntu 22.04 and 24.04, Debian 12, ...) with
-`gcc` installed; it needs no root and nothing else.
+(x86-64, glibc {glibc} or newer{systems}) with `gcc` installed; it needs
+no root and nothing else.
 
 ## Start
 
@@ -153,7 +175,8 @@ same.
 - `share/labgrade/reference/{lab}/`: the reference programs, built: your
   programs talk to them in the checks. Their sources are not here.
 )",
-                     fmt::arg("title", lab.title), fmt::arg("lab", lab.name), fmt::arg("checks", checks),
+                     fmt::arg("title", lab.title), fmt::arg("glibc", glibc),
+                     fmt::arg("systems", glibc_at_most(glibc, "2.35") ? ": Ubuntu 22.04 and 24.04, Debian 12, ..." : ""), fmt::arg("lab", lab.name), fmt::arg("checks", checks),
                      fmt::arg("points", points),
                      fmt::arg("hidden", left_out == 0 ? ""
                                                       : fmt::format("; your instructor grades with {} more that are "
@@ -207,10 +230,12 @@ KitMade make_kit(const LabSpec& lab, const KitOptions& options) {
   fs::create_directories(kit / "bin");
   link_kit_program(lab, made.left_out, kit / "bin" / "labgrade");
   made.proof = prove(lab, kit / "bin" / "labgrade");
+  made.glibc = newest_glibc(kit);
+  made.runs_on_ubuntu_2204 = glibc_at_most(made.glibc, "2.35");
   if (options.gradescope) {
     write_gradescope_files(stage.path(), lab.name);
   } else {
-    std::ofstream(kit / "README.md") << student_readme(lab, made.left_out.size());
+    std::ofstream(kit / "README.md") << student_readme(lab, made.left_out.size(), made.glibc);
   }
   pack_folder(stage.path(), fs::absolute(options.out));
   made.bytes = fs::file_size(options.out);

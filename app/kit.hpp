@@ -36,6 +36,8 @@ struct KitMade {
   std::uintmax_t bytes = 0;
   std::vector<std::string> left_out;  // the checks not in it
   std::string proof;                  // "9/9 points for the reference in 2.1 s"
+  std::string glibc;                  // the newest glibc its programs need, "2.35"
+  bool runs_on_ubuntu_2204 = false;   // that is, glibc 2.35 at most (Debian 12 has 2.36)
 };
 
 /// Throws UsageError when the lab cannot be graded here or the output's name

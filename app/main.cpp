@@ -139,6 +139,9 @@ int cmd_kit(const fs::path& labs_dir, const std::string& lab_name, const KitOpti
              options.gradescope ? "Gradescope's autograder, every check" : "a student kit, no solution in it");
   if (!made.left_out.empty()) fmt::print("left out (not visible to students): {}\n", fmt::join(made.left_out, ", "));
   fmt::print("proved: {}\n", made.proof);
+  fmt::print("runs where glibc is {} or newer{}\n", made.glibc,
+             made.runs_on_ubuntu_2204 ? " (Ubuntu 22.04 and 24.04, Debian 12)"
+                 : ": made on a newer system than Debian 12 or Ubuntu 22.04, it will not run on those");
   return 0;
 }
 
