@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -14,6 +15,7 @@
 #include "labgrade/lab_spec.hpp"
 #include "labgrade/reporters.hpp"
 #include "labgrade/temp_dir.hpp"
+#include "live_progress.hpp"
 #include "starter_folder.hpp"
 
 namespace labgrade {
@@ -85,8 +87,8 @@ int cmd_list(const fs::path& labs_dir) {
 CLI::App* add_check_command(CLI::App& app, CheckArgs& args, const std::string& description) {
   auto* check = app.add_subcommand("check", description);
   check->add_option("--lab", args.lab, "the lab, e.g. posix-shm")->required();
-  check->add_option("--format", args.format, "text, json, junit or gradescope")
-      ->check(CLI::IsMember({"text", "json", "junit", "gradescope"}))
+  check->add_option("--format", args.format, "text, json, junit, gradescope or prairielearn")
+      ->check(CLI::IsMember({"text", "json", "junit", "gradescope", "prairielearn"}))
       ->capture_default_str();
   check->add_option("--output", args.output, "write the report to FILE instead of stdout");
   check->add_option("dir", args.dir, "the submission's folder")->capture_default_str();
@@ -107,7 +109,13 @@ int cmd_check(const fs::path& labs_dir, const CheckArgs& args) {
   LabSpec lab = find_lab(labs_dir, args.lab);
   GradeOptions options;
   options.only = args.only;
+  std::optional<LiveProgress> live;
+  if (live_progress_wanted(args.format, args.output)) {
+    live.emplace(lab, STDERR_FILENO);
+    options.progress = [&](const GradeEvent& e) { live->show(e); };
+  }
   Report report = grade_submission(lab, args.dir, options);
+  if (live) live->erase();
   const std::string& format = args.format;
   const std::string& output_file = args.output;
   std::string text;
@@ -115,6 +123,8 @@ int cmd_check(const fs::path& labs_dir, const CheckArgs& args) {
     text = format_json(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   } else if (format == "gradescope") {
     text = format_gradescope(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  } else if (format == "prairielearn") {
+    text = format_prairielearn(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   } else if (format == "junit") {
     text = format_junit(report);
   } else {

@@ -80,6 +80,14 @@ void fail_check(Failure failure) {
   throw CheckFailed();
 }
 
+void skip_check(std::string reason, std::string blocked_by) {
+  Failure skipped;
+  skipped.got = std::move(reason);
+  skipped.skipped = true;
+  skipped.blocked_by = std::move(blocked_by);
+  fail_check(std::move(skipped));
+}
+
 GradingContext*& GradingContext::current() {
   static GradingContext* context = nullptr;
   return context;
@@ -90,6 +98,30 @@ static GradingContext& context() {
   if (c == nullptr) throw GraderError("a check ran without a grading context (run it through labgrade)");
   return *c;
 }
+
+namespace {
+
+std::string title_of(const std::string& test) {
+  const CheckSpec* spec = context().lab.check(test);
+  return spec != nullptr ? spec->title : test;
+}
+
+// A program of the student's that does not compile: the first check that
+// needs it shows the compiler's errors; every later one is skipped, pointing there.
+[[noreturn]] void fail_not_built(const BuildResult& build, const std::string& who, const std::string& hint) {
+  GradingContext& ctx = context();
+  const std::string key = build.program + "/" + build.variant;
+  auto shown = ctx.compile_error_shown_by.find(key);
+  if (shown != ctx.compile_error_shown_by.end() && shown->second != ctx.current_test) {
+    skip_check(fmt::format("{} does not compile (the compiler's errors are under \"{}\"): fix that first", who,
+                           title_of(shown->second)),
+               shown->second);
+  }
+  ctx.compile_error_shown_by[key] = ctx.current_test;
+  fail_check(Failure{fmt::format("{} to compile", who), build.summary, hint, false});
+}
+
+}  // namespace
 
 std::string Program::who() const {
   switch (m_role) {
@@ -289,10 +321,7 @@ Run CheckWorld::run(Program program) {
   GradingContext& ctx = context();
   const bool is_student = program.role() == Role::student;
   const BuildResult& build = (is_student ? ctx.student : ctx.reference).get(program.name(), program.m_variant);
-  if (!build.ok) {
-    fail_check(Failure{fmt::format("{} to compile", program.who()), build.summary,
-                       "fix the compile errors first: every check that runs this program needs it", false});
-  }
+  if (!build.ok) fail_not_built(build, program.who(), "fix the compile errors first: every check that runs this program needs it");
   SpawnOptions options;
   options.argv = {build.executable.string()};
   options.argv.insert(options.argv.end(), program.m_args.begin(), program.m_args.end());
@@ -460,12 +489,27 @@ CheckWorld LabCheck::make_world(bool cores_to_itself) {
   return CheckWorld(std::move(world));
 }
 
+void LabCheck::SetUp() {
+  GradingContext& ctx = context();
+  const CheckSpec* spec = ctx.lab.check(ctx.current_test);
+  if (spec == nullptr) return;
+  for (const auto& need : spec->needs) {
+    auto it = ctx.outcomes.find(need);
+    if (it == ctx.outcomes.end() || it->second.passed) continue;  // passed, or not run (--only)
+    const std::string why = it->second.root == need
+                                ? fmt::format("it needs \"{}\", which failed: fix that first", it->second.title)
+                                : fmt::format("it needs \"{}\", which waits for \"{}\": fix that first",
+                                              it->second.title, title_of(it->second.root));
+    skip_check(why, it->second.root);
+  }
+}
+
 void LabCheck::expect_builds(const std::string& program, const std::string& variant) {
   const BuildResult& build = context().student.get(program, variant);
   if (build.ok) return;
+  context().compile_error_shown_by.erase(program + "/" + variant);  // the build check always shows it
   std::string what = variant == "default" ? program : fmt::format("{} ({})", program, variant);
-  fail_check(Failure{fmt::format("{} to compile", what), build.summary,
-                     "read the compiler's first error: it names the file and line", false});
+  fail_not_built(build, what, "read the compiler's first error: it names the file and line");
 }
 
 std::string LabCheck::nonce_hex(std::size_t digits) {

@@ -112,7 +112,7 @@ std::string format_class_html(const LabSpec& lab, const std::vector<StudentResul
       const CheckResult* c = result_of(s, check.test);
       if (c == nullptr) continue;
       ++seen;
-      if (c->status == CheckResult::Status::failed) ++failed;
+      if (c->status == CheckResult::Status::failed || c->status == CheckResult::Status::skipped) ++failed;  // not met
       if (c->status == CheckResult::Status::grader_error) ++errors;
     }
     const double rate = seen > 0 ? 100.0 * failed / seen : 0;

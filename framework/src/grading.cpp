@@ -139,11 +139,13 @@ std::map<std::string, CheckResult> read_results(const fs::path& file) {
 // The runner's listener: turns each finished test into one CheckResult line.
 class ResultWriter : public ::testing::EmptyTestEventListener {
  public:
-  ResultWriter(GradingContext& context, const fs::path& file)
-      : m_lab(context.lab), m_context(context), m_out(file, std::ios::app) {}
+  ResultWriter(GradingContext& context, const fs::path& file, const fs::path& started)
+      : m_lab(context.lab), m_context(context), m_out(file, std::ios::app), m_started(started, std::ios::app) {}
 
   void OnTestStart(const ::testing::TestInfo& info) override {
     current_failure().reset();
+    m_context.current_test = info.name();
+    m_started << info.name() << '\n' << std::flush;  // for the grader's live display
     m_start = std::chrono::steady_clock::now();
     const CheckSpec* spec = m_lab.check(info.name());
     m_context.deadline = m_start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -171,6 +173,10 @@ class ResultWriter : public ::testing::EmptyTestEventListener {
     if (!m_unexpected.empty()) {
       r.status = CheckResult::Status::grader_error;
       r.got = m_unexpected;
+    } else if (failure && failure->skipped) {
+      r.status = CheckResult::Status::skipped;
+      r.got = failure->got;
+      r.blocked_by = failure->blocked_by;
     } else if (failure) {
       r.status = failure->grader_error ? CheckResult::Status::grader_error : CheckResult::Status::failed;
       r.expected = failure->expected;
@@ -186,6 +192,9 @@ class ResultWriter : public ::testing::EmptyTestEventListener {
     }
     m_unexpected.clear();
     current_failure().reset();
+    m_context.outcomes[r.test] = {r.status == CheckResult::Status::passed, r.title,
+                                  r.blocked_by.empty() ? r.test : r.blocked_by};
+    m_context.current_test.clear();
     m_out << to_json(r).dump(-1, ' ', false, json::error_handler_t::replace) << '\n' << std::flush;
   }
 
@@ -193,8 +202,58 @@ class ResultWriter : public ::testing::EmptyTestEventListener {
   const LabSpec& m_lab;
   GradingContext& m_context;
   std::ofstream m_out;
+  std::ofstream m_started;
   std::string m_unexpected;
   std::chrono::steady_clock::time_point m_start;
+};
+
+// The runner's progress as it comes: a check's id in started.txt when it
+// starts, its result line in results.jsonl when it ends. Reads what is new.
+class LiveFollower {
+ public:
+  LiveFollower(const LabSpec& lab, fs::path started, fs::path results, std::size_t total,
+               const std::function<void(const GradeEvent&)>& progress)
+      : m_lab(lab), m_started(std::move(started)), m_results(std::move(results)), m_total(total), m_progress(progress) {}
+
+  void poll() {
+    if (!m_progress) return;
+    for (const auto& line : new_lines(m_results, m_results_read)) {
+      try {
+        const CheckResult r = check_result_from_json(json::parse(line));
+        m_ended.insert(r.test);
+        m_progress(GradeEvent{GradeEvent::Kind::ended, r.test, r.title, &r, m_ended.size(), m_total});
+      } catch (const std::exception&) {
+      }
+    }
+    for (const auto& test : new_lines(m_started, m_started_read)) {
+      ++m_begun;
+      if (m_ended.count(test) != 0) continue;  // ended already (seen in the same poll)
+      const CheckSpec* spec = m_lab.check(test);
+      m_progress(GradeEvent{GradeEvent::Kind::started, test, spec ? spec->title : test, nullptr, m_begun, m_total});
+    }
+  }
+
+ private:
+  // The whole lines added since `offset` (a line still being written waits for the next poll).
+  static std::vector<std::string> new_lines(const fs::path& file, std::size_t& offset) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return {};
+    in.seekg(static_cast<std::streamoff>(offset));
+    std::string chunk((std::istreambuf_iterator<char>(in)), {});
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    for (std::size_t nl; (nl = chunk.find('\n', start)) != std::string::npos; start = nl + 1) {
+      lines.push_back(chunk.substr(start, nl - start));
+    }
+    offset += start;
+    return lines;
+  }
+
+  const LabSpec& m_lab;
+  fs::path m_started, m_results;
+  std::size_t m_total, m_begun = 0, m_started_read = 0, m_results_read = 0;
+  std::set<std::string> m_ended;
+  const std::function<void(const GradeEvent&)>& m_progress;
 };
 
 }  // namespace
@@ -241,13 +300,15 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
     fs::permissions(scratch.path(), fs::perms::others_exec, fs::perm_options::add);
     fs::permissions(scratch.path() / "build", fs::perms::owner_all, fs::perm_options::replace);
   }
+  if (options.progress) options.progress(GradeEvent{});
   Builds student = build_programs(lab, submission, scratch.path() / "build", jobs, cache_dir);
   Builds reference = build_reference(lab, cache_dir, jobs);
 
   const fs::path results = scratch.path() / "results.jsonl";
+  const fs::path started = scratch.path() / "started.txt";
   const fs::path context_file = scratch.path() / "context.json";
   json context = {{"lab_toml", lab.file.string()}, {"scratch", scratch.path().string()},
-                  {"results", results.string()},   {"student", builds_to_json(student)},
+                  {"results", results.string()},   {"started", started.string()}, {"student", builds_to_json(student)},
                   {"reference", builds_to_json(reference)}, {"only", options.only},
                   {"isolation", to_string(isolation)}, {"isolation_note", isolation_fallback_reason()}};
   std::ofstream(context_file) << context.dump();
@@ -259,7 +320,12 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
   runner.argv.push_back(context_file.string());
   runner.time_limit = budget;
   auto process = Process::spawn(runner);
+  std::size_t total = 0;
+  for (const auto& c : lab.checks) total += selected(c) ? 1 : 0;
+  LiveFollower follower(lab, started, results, total, options.progress);
+  while (!process->wait_for(std::chrono::milliseconds(options.progress ? 50 : 1000))) follower.poll();
   const ProcessResult& ended = process->wait();
+  follower.poll();
   remove_stale_cgroups(cgroup_support());  // a runner killed at its deadline leaves its worlds' groups
 
   Report report;
@@ -317,7 +383,7 @@ int run_checks_main(const fs::path& context_file) {
   ::testing::InitGoogleTest(&argc, argv);
   auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
   delete listeners.Release(listeners.default_result_printer());
-  listeners.Append(new ResultWriter(ctx, context.at("results").get<std::string>()));
+  listeners.Append(new ResultWriter(ctx, context.at("results").get<std::string>(), context.at("started").get<std::string>()));
   int failures = RUN_ALL_TESTS();  // the verdicts are in the results file
   (void)failures;
   GradingContext::current() = nullptr;

@@ -256,6 +256,13 @@ void read_checks(TableReader& root, LabSpec& lab, const std::string& file) {
     check.tags = reader.strings("tags").value_or(std::vector<std::string>{});
     check.hint = reader.string("hint").value_or("");
     check.timeout = reader.number("timeout", 0.1).value_or(check.timeout);
+    check.needs = reader.strings("needs").value_or(std::vector<std::string>{});
+    for (const auto& need : check.needs) {
+      if (lab.check(need) == nullptr) {
+        reader.fail(reader.node("needs")->source(), reader.key_name("needs"),
+                    fmt::format("no check \"{}\" above this one (a check needs checks listed before it)", need));
+      }
+    }
     if (lab.check(check.test) != nullptr) {
       reader.fail(reader.node("test")->source(), reader.key_name("test"),
                   "duplicate check \"" + check.test + "\"");

@@ -1,5 +1,7 @@
 #include "labgrade/report.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace labgrade {
@@ -11,6 +13,7 @@ const char* status_name(CheckResult::Status s) {
     case CheckResult::Status::passed: return "passed";
     case CheckResult::Status::failed: return "failed";
     case CheckResult::Status::grader_error: return "grader_error";
+    case CheckResult::Status::skipped: return "skipped";
   }
   return "failed";
 }
@@ -18,6 +21,7 @@ const char* status_name(CheckResult::Status s) {
 CheckResult::Status status_from(const std::string& s) {
   if (s == "passed") return CheckResult::Status::passed;
   if (s == "grader_error") return CheckResult::Status::grader_error;
+  if (s == "skipped") return CheckResult::Status::skipped;
   return CheckResult::Status::failed;
 }
 
@@ -25,6 +29,7 @@ CheckResult::Status status_from(const std::string& s) {
 
 std::string CheckResult::output() const {
   if (status == Status::passed) return "";
+  if (status == Status::skipped) return "skipped: " + got;
   std::string text;
   if (status == Status::grader_error) text = "grader error (not your fault; please report it): ";
   if (!expected.empty()) text += "expected " + expected;
@@ -37,7 +42,7 @@ nlohmann::json to_json(const CheckResult& r) {
   return {{"test", r.test},         {"title", r.title}, {"status", status_name(r.status)},
           {"score", r.score},       {"max_score", r.max_score}, {"expected", r.expected},
           {"got", r.got},           {"hint", r.hint},   {"visibility", r.visibility},
-          {"tags", r.tags},         {"seconds", r.seconds}};
+          {"tags", r.tags},         {"seconds", r.seconds}, {"blocked_by", r.blocked_by}};
 }
 
 CheckResult check_result_from_json(const nlohmann::json& j) {
@@ -53,6 +58,7 @@ CheckResult check_result_from_json(const nlohmann::json& j) {
   r.visibility = j.at("visibility").get<std::string>();
   r.tags = j.at("tags").get<std::vector<std::string>>();
   r.seconds = j.at("seconds").get<double>();
+  r.blocked_by = j.value("blocked_by", std::string());
   return r;
 }
 
@@ -80,6 +86,32 @@ bool Report::passed() const {
     if (!c.advisory() && c.status != CheckResult::Status::passed) return false;
   }
   return true;
+}
+
+std::vector<Cause> Report::causes() const {
+  std::vector<Cause> out;
+  std::vector<std::string> findings;  // each cause's `got`, to see the same failure again
+  auto cause_of = [&](const std::string& test) -> Cause* {
+    for (auto& c : out) {
+      if (std::find(c.checks.begin(), c.checks.end(), test) != c.checks.end()) return &c;
+    }
+    return nullptr;
+  };
+  for (const auto& c : checks) {
+    if (c.advisory() || (c.status != CheckResult::Status::failed && c.status != CheckResult::Status::skipped)) continue;
+    Cause* joined = nullptr;
+    if (c.status == CheckResult::Status::skipped && !c.blocked_by.empty()) joined = cause_of(c.blocked_by);
+    for (std::size_t i = 0; joined == nullptr && c.status == CheckResult::Status::failed && i < out.size(); ++i) {
+      if (!c.got.empty() && findings[i] == c.got) joined = &out[i];
+    }
+    if (joined != nullptr) {
+      joined->checks.push_back(c.test);
+    } else {
+      out.push_back(Cause{c.test, c.title, {c.test}});
+      findings.push_back(c.status == CheckResult::Status::failed ? c.got : "");
+    }
+  }
+  return out;
 }
 
 int Report::exit_code() const {

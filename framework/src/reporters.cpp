@@ -39,8 +39,16 @@ std::string format_text(const Report& report, const TextStyle& style) {
     out += paint("33", "note: no cgroup for a check's memory and process limits (" + report.cgroups_missing +
                            "): each program has its own rlimits only") + "\n";
   }
+  const std::vector<Cause> causes = report.causes();
+  if (!causes.empty()) {
+    const Cause& first = causes.front();
+    std::string line = "fix this first: " + first.title;
+    if (first.checks.size() > 1) line += fmt::format(" (the cause of {} failed or skipped checks)", first.checks.size());
+    if (causes.size() > 1) line += fmt::format("; {} causes in all", causes.size());
+    out += paint("1;31", line) + "\n";
+  }
   out += "\n";
-  int failed = 0, grader_errors = 0;
+  int failed = 0, grader_errors = 0, skipped = 0;
   std::size_t width = 20;
   for (const auto& c : report.checks) width = std::max(width, c.title.size());
   for (const auto& c : report.checks) {
@@ -54,10 +62,18 @@ std::string format_text(const Report& report, const TextStyle& style) {
       mark = "ERR ";
       colour = "35";
       ++grader_errors;
+    } else if (c.status == CheckResult::Status::skipped) {
+      mark = "SKIP";
+      colour = "33";
+      ++skipped;
     }
     std::string score = c.advisory() ? "advisory" : format_points(c.score) + "/" + format_points(c.max_score);
     out += fmt::format("  {} {:<{}} {:>8}\n", paint(colour, mark), c.title, width, score);
     if (c.status == CheckResult::Status::passed) continue;
+    if (c.status == CheckResult::Status::skipped) {
+      out += indent(c.got, "                   ", "       skipped:    ");
+      continue;
+    }
     if (c.status == CheckResult::Status::grader_error) {
       out += indent("the grader itself failed here, not your code; please report it", "         ", "         ");
     }
@@ -71,27 +87,56 @@ std::string format_text(const Report& report, const TextStyle& style) {
     summary += fmt::format(", {} grader error{} (exit 3)", grader_errors, grader_errors == 1 ? "" : "s");
   }
   if (failed > 0) summary += fmt::format(", {} check{} failed", failed, failed == 1 ? "" : "s");
-  else if (grader_errors == 0) summary += ", all checks passed";
+  if (skipped > 0) summary += fmt::format(", {} skipped", skipped);
+  if (failed == 0 && skipped == 0 && grader_errors == 0) summary += ", all checks passed";
   summary += fmt::format(" in {:.2f} s", report.execution_time);
-  out += paint(grader_errors > 0 ? "35" : failed > 0 ? "31" : "32", summary) + "\n";
+  out += paint(grader_errors > 0 ? "35" : failed + skipped > 0 ? "31" : "32", summary) + "\n";
   return out;
 }
+
+namespace {
+
+const char* machine_status(const CheckResult& c) {
+  switch (c.status) {
+    case CheckResult::Status::passed: return "passed";
+    case CheckResult::Status::skipped: return "skipped";
+    default: return "failed";  // a grader error too: its output says so, and the exit code is 3
+  }
+}
+
+double milliseconds_rounded(double seconds) { return std::round(seconds * 1000) / 1000; }
+
+nlohmann::ordered_json causes_json(const Report& report) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto& cause : report.causes()) {
+    out.push_back(nlohmann::ordered_json{{"id", cause.test}, {"name", cause.title}, {"checks", cause.checks}});
+  }
+  return out;
+}
+
+}  // namespace
 
 nlohmann::ordered_json format_json(const Report& report) {
   nlohmann::ordered_json tests = nlohmann::ordered_json::array();
   for (const auto& c : report.checks) {
     tests.push_back(nlohmann::ordered_json{{"name", c.title},
+                     {"id", c.test},
                      {"score", c.score},
                      {"max_score", c.max_score},
-                     {"status", c.status == CheckResult::Status::passed ? "passed" : "failed"},
+                     {"status", machine_status(c)},
                      {"output", c.output()},
                      {"tags", c.tags},
-                     {"visibility", c.visibility}});
+                     {"visibility", c.visibility},
+                     {"duration", milliseconds_rounded(c.seconds)}});
+    if (c.status == CheckResult::Status::skipped) tests.back()["blocked_by"] = c.blocked_by;
   }
   return nlohmann::ordered_json{{"lab", report.lab},
           {"score", report.score()},
           {"max_score", report.max_score()},
-          {"execution_time", std::round(report.execution_time * 1000) / 1000},
+          {"execution_time", milliseconds_rounded(report.execution_time)},
+          {"isolation", report.isolation},
+          {"version", LABGRADE_VERSION},
+          {"causes", causes_json(report)},
           {"tests", tests}};
 }
 
@@ -106,6 +151,12 @@ std::string run_notes(const Report& report) {
     out += "note: no cgroup for a check's memory and process limits (" + report.cgroups_missing + ")\n";
   if (report.has_grader_error())
     out += "the grader itself failed in a check (its output says so): not the student's fault; please report it\n";
+  const auto causes = report.causes();
+  if (!causes.empty()) {
+    out += fmt::format("fix this first: {}", causes.front().title);
+    if (causes.front().checks.size() > 1) out += fmt::format(" (the cause of {} failed or skipped checks)", causes.front().checks.size());
+    out += "\n";
+  }
   return out;
 }
 
@@ -158,7 +209,7 @@ nlohmann::ordered_json format_gradescope(const Report& report) {
     tests.push_back(nlohmann::ordered_json{{"name", c.title},
                      {"score", c.score},
                      {"max_score", c.max_score},
-                     {"status", c.status == CheckResult::Status::passed ? "passed" : "failed"},
+                     {"status", c.status == CheckResult::Status::passed ? "passed" : "failed"},  // Gradescope knows no other
                      {"output", output},
                      {"tags", c.tags},
                      {"visibility", c.visibility}});
@@ -175,7 +226,7 @@ std::string format_junit(const Report& report) {
   int failures = 0, errors = 0, skipped = 0;
   for (const auto& c : report.checks) {
     if (c.status == CheckResult::Status::grader_error) ++errors;
-    else if (c.status == CheckResult::Status::failed && c.advisory()) ++skipped;
+    else if (c.status == CheckResult::Status::skipped || (c.status == CheckResult::Status::failed && c.advisory())) ++skipped;
     else if (c.status == CheckResult::Status::failed) ++failures;
   }
   const std::string time = fmt::format("{:.3f}", report.execution_time);
@@ -189,26 +240,61 @@ std::string format_junit(const Report& report) {
   out += fmt::format("      <property name=\"max_score\" value=\"{}\"/>\n", format_points(report.max_score()));
   out += fmt::format("      <property name=\"submission\" value=\"{}\"/>\n", xml_text(report.submission));
   out += fmt::format("      <property name=\"isolation\" value=\"{}\"/>\n", xml_text(report.isolation));
+  out += fmt::format("      <property name=\"version\" value=\"{}\"/>\n", LABGRADE_VERSION);
   out += "    </properties>\n";
   for (const auto& c : report.checks) {
-    const std::string name = fmt::format("{} ({}/{} points)", c.title, format_points(c.score), format_points(c.max_score));
-    out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"", xml_text(report.lab), xml_text(name), c.seconds);
-    if (c.status == CheckResult::Status::passed) {
-      out += "/>\n";
-      continue;
-    }
-    out += ">\n";
+    // The name is the check's title alone, the same whatever the outcome (CI keeps a test's history by
+    // its name); the points are properties.
+    out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\">\n", xml_text(report.lab), xml_text(c.title), c.seconds);
+    out += "      <properties>\n";
+    out += fmt::format("        <property name=\"id\" value=\"{}\"/>\n", xml_text(c.test));
+    out += fmt::format("        <property name=\"score\" value=\"{}\"/>\n", format_points(c.score));
+    out += fmt::format("        <property name=\"max_score\" value=\"{}\"/>\n", format_points(c.max_score));
+    out += "      </properties>\n";
     const std::string body = xml_text(failure_text(c));
     if (c.status == CheckResult::Status::grader_error) {
       out += fmt::format("      <error message=\"the grader itself failed here, not your code\" type=\"grader error\">{}</error>\n", body);
-    } else if (c.advisory()) {
+    } else if (c.status == CheckResult::Status::skipped) {
+      out += fmt::format("      <skipped message=\"{}\"/>\n", xml_text("skipped: " + c.got));
+    } else if (c.status == CheckResult::Status::failed && c.advisory()) {
       out += fmt::format("      <skipped message=\"{}\"/>\n", xml_text("advisory (0 points), not met: " + c.got));
-    } else {
+    } else if (c.status == CheckResult::Status::failed) {
       out += fmt::format("      <failure message=\"{}\" type=\"failed check\">{}</failure>\n", xml_text("expected " + c.expected), body);
     }
     out += "    </testcase>\n";
   }
   out += "  </testsuite>\n</testsuites>\n";
+  return out;
+}
+
+nlohmann::ordered_json format_prairielearn(const Report& report) {
+  // PrairieLearn reads at most 1 MB: each test's output is cut to a share of it.
+  const std::size_t per_test = std::max<std::size_t>(2048, (900u << 10) / std::max<std::size_t>(1, report.checks.size()));
+  auto cut = [&](const std::string& text) {
+    return text.size() <= per_test ? text : text.substr(0, per_test) + fmt::format("\n... ({} more bytes)", text.size() - per_test);
+  };
+  nlohmann::ordered_json tests = nlohmann::ordered_json::array();
+  for (const auto& c : report.checks) {
+    std::string message = c.status == CheckResult::Status::passed ? "passed"
+                          : c.status == CheckResult::Status::skipped ? "skipped"
+                          : c.status == CheckResult::Status::grader_error ? "the grader itself failed here, not your code"
+                          : c.advisory() ? "advisory (0 points): not met" : "failed";
+    tests.push_back(nlohmann::ordered_json{{"name", c.title},
+                     {"description", c.test},
+                     {"points", c.score},
+                     {"max_points", c.max_score},
+                     {"message", message},
+                     {"output", cut(c.output())}});
+  }
+  const double max = report.max_score();
+  nlohmann::ordered_json out{{"gradable", !report.has_grader_error()},
+                             {"score", max > 0 ? report.score() / max : 1.0},
+                             {"message", fmt::format("{}: {}/{} points", report.lab, format_points(report.score()),
+                                                     format_points(max))},
+                             {"output", run_notes(report)},
+                             {"tests", tests}};
+  // A grader error is never the student's: PrairieLearn then counts no attempt and shows why.
+  if (report.has_grader_error()) out["format_errors"] = "the grader itself failed (not your code): please tell your instructor";
   return out;
 }
 

@@ -51,6 +51,46 @@ TEST(Report, GraderErrorExitsThreeWhateverElseHappened) {
   EXPECT_EQ(report.exit_code(), 3);
 }
 
+TEST(Report, SkippedCheckWithPointsExitsOne) {
+  Report report;
+  report.checks = {check(CheckResult::Status::passed, 1, 1), check(CheckResult::Status::skipped, 0, 1)};
+  EXPECT_FALSE(report.passed());
+  EXPECT_EQ(report.exit_code(), 1);
+  EXPECT_EQ(report.checks[1].output(), "skipped: ");
+}
+
+CheckResult named(const std::string& test, CheckResult::Status status, const std::string& got,
+                  const std::string& blocked_by = "", double max_score = 1) {
+  CheckResult r = check(status, 0, max_score);
+  r.test = test;
+  r.title = "the check " + test;
+  r.got = got;
+  r.blocked_by = blocked_by;
+  return r;
+}
+
+// The causes, first to fix first: the same finding seen again joins the
+// first check that showed it; a skipped check joins its blocker's cause;
+// passed checks, advisory ones and grader errors are nobody's cause.
+TEST(Report, CausesGroupTheSameFindingAndWhatWaitsForIt) {
+  Report report;
+  report.checks = {named("Build", CheckResult::Status::passed, ""),
+                   named("Creates", CheckResult::Status::failed, "killed by SIGBUS"),
+                   named("Style", CheckResult::Status::failed, "on stdout", "", 0),
+                   named("Outlives", CheckResult::Status::failed, "killed by SIGBUS"),
+                   named("Reads", CheckResult::Status::skipped, "it needs Creates", "Creates"),
+                   named("Removes", CheckResult::Status::failed, "SYSUOS (4096 bytes)"),
+                   named("Broken", CheckResult::Status::grader_error, "grader")};
+  const auto causes = report.causes();
+  ASSERT_EQ(causes.size(), 2u);
+  EXPECT_EQ(causes[0].test, "Creates");
+  EXPECT_EQ(causes[0].title, "the check Creates");
+  EXPECT_EQ(causes[0].checks, (std::vector<std::string>{"Creates", "Outlives", "Reads"}));
+  EXPECT_EQ(causes[1].checks, (std::vector<std::string>{"Removes"}));
+  report.checks.resize(1);
+  EXPECT_TRUE(report.causes().empty());
+}
+
 TEST(CheckResult, OutputSaysExpectedFoundAndHint) {
   CheckResult r = check(CheckResult::Status::failed, 0, 1);
   r.expected = "X";
@@ -72,6 +112,7 @@ TEST(CheckResult, WireFormatRoundTrips) {
   r.visibility = "after_due_date";
   r.tags = {"a", "b"};
   r.seconds = 0.25;
+  r.blocked_by = "Other";
   CheckResult back = check_result_from_json(nlohmann::json::parse(to_json(r).dump()));
   EXPECT_EQ(back.test, r.test);
   EXPECT_EQ(back.title, r.title);
@@ -82,6 +123,7 @@ TEST(CheckResult, WireFormatRoundTrips) {
   EXPECT_EQ(back.got, r.got);
   EXPECT_EQ(back.hint, r.hint);
   EXPECT_EQ(back.visibility, r.visibility);
+  EXPECT_EQ(back.blocked_by, r.blocked_by);
   EXPECT_EQ(back.tags, r.tags);
   EXPECT_EQ(back.seconds, r.seconds);
 }

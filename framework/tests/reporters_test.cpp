@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
 // One check of each kind: passed, failed (expected/got/hint), advisory
-// failed at 0 points, grader error.
+// failed at 0 points, grader error, skipped (a check it needs failed).
 Report fixed_report() {
   Report report;
   report.lab = "posix-shm";
@@ -80,6 +80,16 @@ Report fixed_report() {
   error.got = "the reference shm_producer exited with status 3";
   error.hint = "the reference program failed while setting up the check";
   report.checks.push_back(error);
+
+  CheckResult skipped;
+  skipped.test = "EndToEnd";
+  skipped.title = "your producer and consumer end to end";
+  skipped.status = CheckResult::Status::skipped;
+  skipped.max_score = 1;
+  skipped.got = "it needs \"consumer removes the shared memory object\", which failed: fix that first";
+  skipped.blocked_by = "ConsumerRemovesObject";
+  skipped.seconds = 0.001;
+  report.checks.push_back(skipped);
   return report;
 }
 
@@ -176,27 +186,35 @@ TEST(Reporters, JunitIsValidXmlWhateverTheProgramsPrinted) {
   EXPECT_EQ(xml.find('\x1b'), std::string::npos);
   EXPECT_EQ(xml.find("\xff"), std::string::npos);
   EXPECT_THAT(xml, HasSubstr("bytes \xEF\xBF\xBD\xEF\xBF\xBD, a NUL \xEF\xBF\xBD"));
-  EXPECT_THAT(xml, HasSubstr("tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\""));
+  EXPECT_THAT(xml, HasSubstr("tests=\"5\" failures=\"1\" errors=\"1\" skipped=\"2\""));
 }
 
 TEST(Reporters, JsonHasExactlyTheDocumentedKeys) {
   const auto json = format_json(fixed_report());
   std::set<std::string> keys;
   for (const auto& [key, value] : json.items()) keys.insert(key);
-  EXPECT_EQ(keys, (std::set<std::string>{"lab", "score", "max_score", "execution_time", "tests"}));
+  EXPECT_EQ(keys, (std::set<std::string>{"lab", "score", "max_score", "execution_time", "isolation", "version",
+                                          "causes", "tests"}));
   EXPECT_EQ(json.at("lab"), "posix-shm");
   EXPECT_EQ(json.at("score"), 1.0);
-  EXPECT_EQ(json.at("max_score"), 4.0);
+  EXPECT_EQ(json.at("max_score"), 5.0);
   EXPECT_EQ(json.at("execution_time"), 1.235);
+  EXPECT_EQ(json.at("isolation"), "namespaces");
+  EXPECT_EQ(json.at("version"), LABGRADE_VERSION);
+  // One cause: the failed check, and the check skipped because of it.
+  ASSERT_EQ(json.at("causes").size(), 1u);
+  EXPECT_EQ(json.at("causes")[0].at("id"), "ConsumerRemovesObject");
+  EXPECT_EQ(json.at("causes")[0].at("checks"), (nlohmann::ordered_json{"ConsumerRemovesObject", "EndToEnd"}));
 
   ASSERT_TRUE(json.at("tests").is_array());
-  ASSERT_EQ(json.at("tests").size(), 4u);
-  const std::set<std::string> statuses = {"passed", "failed"};
+  ASSERT_EQ(json.at("tests").size(), 5u);
+  const std::set<std::string> statuses = {"passed", "failed", "skipped"};
   for (const auto& t : json.at("tests")) {
     std::set<std::string> test_keys;
     for (const auto& [key, value] : t.items()) test_keys.insert(key);
-    EXPECT_EQ(test_keys,
-              (std::set<std::string>{"name", "score", "max_score", "status", "output", "tags", "visibility"}));
+    std::set<std::string> expected_keys{"name", "id", "score", "max_score", "status", "output", "tags", "visibility", "duration"};
+    if (t.at("status") == "skipped") expected_keys.insert("blocked_by");
+    EXPECT_EQ(test_keys, expected_keys);
     EXPECT_EQ(statuses.count(t.at("status").get<std::string>()), 1u) << t.dump();
   }
   const auto& tests = json.at("tests");
@@ -209,6 +227,70 @@ TEST(Reporters, JsonHasExactlyTheDocumentedKeys) {
   EXPECT_EQ(tests[2].at("max_score"), 0.0);
   EXPECT_EQ(tests[3].at("status"), "failed");  // a grader error is not "passed" to an autograder
   EXPECT_THAT(tests[3].at("output").get<std::string>(), HasSubstr("grader error"));
+  EXPECT_EQ(tests[4].at("status"), "skipped");
+  EXPECT_EQ(tests[4].at("id"), "EndToEnd");
+  EXPECT_EQ(tests[4].at("blocked_by"), "ConsumerRemovesObject");
+  EXPECT_THAT(tests[4].at("output").get<std::string>(), HasSubstr("skipped: it needs"));
+  EXPECT_EQ(tests[0].at("duration"), 0.5);
+}
+
+TEST(Reporters, PrairieLearnMatchesGolden) {
+  expect_golden("report.prairielearn.json", format_prairielearn(fixed_report()).dump(2) + "\n");
+}
+
+// PrairieLearn's external grading results: score in 0..1, tests with their
+// points; a grader error makes the submission not gradable (no attempt lost).
+TEST(Reporters, PrairieLearnHasItsFields) {
+  Report report = fixed_report();
+  report.checks.erase(report.checks.begin() + 3);  // no grader error
+  const auto json = format_prairielearn(report);
+  EXPECT_EQ(json.at("gradable"), true);
+  EXPECT_DOUBLE_EQ(json.at("score").get<double>(), 1.0 / 4.0);
+  EXPECT_FALSE(json.contains("format_errors"));
+  for (const auto& t : json.at("tests")) {
+    for (const char* key : {"name", "description", "points", "max_points", "message", "output"}) EXPECT_TRUE(t.contains(key)) << key;
+  }
+  const auto broken = format_prairielearn(fixed_report());
+  EXPECT_EQ(broken.at("gradable"), false);
+  EXPECT_THAT(broken.at("format_errors").get<std::string>(), HasSubstr("the grader itself failed"));
+}
+
+// However much the programs printed, the results stay under PrairieLearn's 1 MB.
+TEST(Reporters, PrairieLearnStaysUnderOneMegabyte) {
+  Report report = fixed_report();
+  for (auto& c : report.checks) c.got = std::string(4 << 20, 'x');
+  const std::string text = format_prairielearn(report).dump(2);
+  EXPECT_LT(text.size(), 1000000u);
+  EXPECT_THAT(text, HasSubstr("more bytes)"));
+}
+
+// A test's JUnit name is the same whether it passes or fails (CI keeps its history by name).
+TEST(Reporters, JunitNamesDoNotChangeWithTheOutcome) {
+  Report failing = fixed_report();
+  Report passing = fixed_report();
+  for (auto& c : passing.checks) {
+    c.status = CheckResult::Status::passed;
+    c.score = c.max_score;
+  }
+  auto names = [](const std::string& xml) {
+    std::vector<std::string> out;
+    for (std::size_t at = 0; (at = xml.find("<testcase ", at)) != std::string::npos; ++at) {
+      const std::size_t begin = xml.find(" name=\"", at) + 7;
+      out.push_back(xml.substr(begin, xml.find('"', begin) - begin));
+    }
+    return out;
+  };
+  EXPECT_EQ(names(format_junit(failing)), names(format_junit(passing)));
+  EXPECT_EQ(names(format_junit(failing)).size(), 5u);
+  EXPECT_THAT(format_junit(failing), HasSubstr("<property name=\"max_score\" value=\"2\"/>"));
+}
+
+TEST(Reporters, TextOpensWithTheCauseToFixFirst) {
+  const std::string text = format_text(fixed_report(), TextStyle{.colour = false});
+  EXPECT_THAT(text, HasSubstr("fix this first: consumer removes the shared memory object (the cause of 2 failed or skipped checks)"));
+  EXPECT_THAT(text, HasSubstr("SKIP your producer and consumer end to end"));
+  EXPECT_THAT(text, HasSubstr("skipped:    it needs \"consumer removes the shared memory object\""));
+  EXPECT_THAT(text, HasSubstr("1 check failed, 1 skipped"));
 }
 
 TEST(Reporters, TextWithColourPaintsTheMarks) {

@@ -25,6 +25,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +49,8 @@ struct Failure {
   std::string hint;           // advice for this failure; empty: the check's hint from lab.toml
   bool grader_error = false;
   std::string general_hint;   // advice about how the program ended (a hang), added to the hint
+  bool skipped = false;       // not judged: `got` says why, `blocked_by` which check's failure holds it back
+  std::string blocked_by;
 };
 
 /// Thrown to end a check at its first failure (after recording it).
@@ -58,6 +61,10 @@ class CheckFailed : public std::exception {
 
 /// Records the failure for the running check and throws CheckFailed.
 [[noreturn]] void fail_check(Failure failure);
+
+/// Ends the running check as skipped: something it needs failed in the check
+/// `blocked_by` (reported there), so judging it would only repeat that failure.
+[[noreturn]] void skip_check(std::string reason, std::string blocked_by);
 
 /// The failure recorded for the running check, if any (read by the runner).
 std::optional<Failure>& current_failure();
@@ -70,6 +77,16 @@ struct GradingContext {
   std::filesystem::path scratch;
   /// The running check's deadline (lab.toml `timeout`), set by the runner.
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  /// The running check, and what the checks before it came to (set by the runner).
+  std::string current_test;
+  struct Outcome {
+    bool passed = false;
+    std::string title;
+    std::string root;  // a failed check itself, or what held a skipped one back
+  };
+  std::map<std::string, Outcome> outcomes;
+  /// Which check first reported that a program (and variant) of the student's does not compile.
+  std::map<std::string, std::string> compile_error_shown_by;
   static GradingContext*& current();
 };
 
@@ -359,8 +376,11 @@ class CheckWorld {
 };
 
 /// Base of every lab's fixture: `class PosixShm : public labgrade::LabCheck {};`.
+/// A fixture that overrides SetUp calls LabCheck::SetUp() first.
 class LabCheck : public ::testing::Test {
  protected:
+  /// Skips the check when one it `needs` (lab.toml) failed or was skipped.
+  void SetUp() override;
   CheckWorld new_world();
   /// A world that no other such world shares the machine with while it lives
   /// (waited for, not counted in the check's time): for a check that times a

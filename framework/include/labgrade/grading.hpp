@@ -12,7 +12,9 @@
 // point: results already written survive it.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,11 +23,23 @@
 
 namespace labgrade {
 
+/// What grading is doing now, for a live display (grade_submission's `progress`).
+struct GradeEvent {
+  enum class Kind { building, started, ended };
+  Kind kind = Kind::building;
+  std::string test;                  // started, ended: the check's id
+  std::string title;                 // started, ended: its title
+  const CheckResult* result = nullptr;  // ended: its result
+  std::size_t index = 0, total = 0;  // started, ended: which of how many (1-based)
+};
+
 struct GradeOptions {
   std::vector<std::string> runner = {"/proc/self/exe", "__run-checks"};
   std::filesystem::path cache_dir;  // reference builds; empty: default_cache_dir()
   int jobs = 0;                     // compilers at once; 0: the number of cores
   std::vector<std::string> only;    // run just these checks (test names); empty: all
+  /// Called on the grading thread as the builds start and each check starts and ends.
+  std::function<void(const GradeEvent&)> progress;
 };
 
 /// Throws UsageError (exit 2) when the submission folder is missing, the

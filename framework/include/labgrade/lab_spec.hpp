@@ -32,6 +32,7 @@
 //   title = "consumer removes the shared memory object"
 //   points = 1.0  visibility = "visible"  tags = ["cleanup"]  timeout = 30.0
 //   hint = "call shm_unlink(name) when you are done"
+//   needs = ["ProducerCreatesObject"]   # skipped, with the reason, when one of these failed
 #pragma once
 
 #include <filesystem>
@@ -59,6 +60,7 @@ struct CheckSpec {
   std::vector<std::string> tags;
   std::string hint;
   double timeout = 30.0;  // the check's deadline, seconds
+  std::vector<std::string> needs;  // checks above it that must pass for it to be judged (else skipped)
   long line = 0;          // where it stands in lab.toml
 };
 

@@ -10,7 +10,9 @@
 namespace labgrade {
 
 struct CheckResult {
-  enum class Status { passed, failed, grader_error };
+  /// skipped: not judged, because a check it needs failed (`blocked_by`, the
+  /// reason in `got`); it scores nothing, as a failure does.
+  enum class Status { passed, failed, grader_error, skipped };
   std::string test;   // GoogleTest name
   std::string title;  // what the student reads
   Status status = Status::failed;
@@ -22,6 +24,7 @@ struct CheckResult {
   std::string visibility = "visible";
   std::vector<std::string> tags;
   double seconds = 0;
+  std::string blocked_by;  // skipped: the check whose failure holds it back (the root of a chain)
 
   bool advisory() const { return max_score == 0; }
   /// "expected X; found: Y\nhint: H" (the JSON `output`).
@@ -30,6 +33,15 @@ struct CheckResult {
 
 nlohmann::json to_json(const CheckResult& result);        // the runner's wire format
 CheckResult check_result_from_json(const nlohmann::json& j);
+
+/// One cause of failure, in the student's terms: the check that shows it,
+/// and every check it costs (the same failure seen again, the checks skipped
+/// because of it).
+struct Cause {
+  std::string test;                 // the check that shows it (its id)
+  std::string title;
+  std::vector<std::string> checks;  // ids: itself first, then the others it costs
+};
 
 struct Report {
   std::string lab;
@@ -48,6 +60,10 @@ struct Report {
   bool passed() const;
   /// 0 passed, 1 a check with points failed, 3 the grader broke.
   int exit_code() const;
+  /// The causes of the failed and skipped checks that carry points, the first
+  /// to fix first: a failure is a cause of its own unless an earlier check
+  /// failed with the very same finding; a skipped check joins its blocker's.
+  std::vector<Cause> causes() const;
 };
 
 }  // namespace labgrade

@@ -20,7 +20,9 @@ struct TextStyle {
 /// was expected, what happened and a hint; a summary line.
 std::string format_text(const Report& report, const TextStyle& style);
 
-/// The JSON of cli.md: {lab, score, max_score, execution_time, tests: [...]}, keys in that order.
+/// The JSON of cli.md: {lab, score, max_score, execution_time, isolation,
+/// version, causes, tests: [{name, id, score, max_score, status, output,
+/// tags, visibility, duration[, blocked_by]}]}, keys in that order.
 nlohmann::ordered_json format_json(const Report& report);
 
 /// Gradescope's results.json: score, max_score, execution_time, output (the
@@ -29,9 +31,16 @@ nlohmann::ordered_json format_json(const Report& report);
 nlohmann::ordered_json format_gradescope(const Report& report);
 
 /// JUnit XML, one <testcase> per check, as GitHub's and GitLab's test
-/// reporters read it: a failed check is a <failure> (expected, got, hint), a
-/// grader error an <error>, an advisory check not met (0 points) <skipped>;
-/// the points are the suite's properties. Always valid UTF-8 XML 1.0.
+/// reporters read it: named by the check's title alone (the same name passing
+/// or failing), its id and points as properties; a failed check is a
+/// <failure> (expected, got, hint), a grader error an <error>, a skipped
+/// check or an advisory one not met (0 points) <skipped>. Always valid UTF-8 XML 1.0.
 std::string format_junit(const Report& report);
+
+/// PrairieLearn's external grader results.json: gradable (false only when
+/// the grader broke), score 0..1, message, output (the run's notes), tests
+/// (name, description = the check's id, points, max_points, message,
+/// output), under PrairieLearn's 1 MB.
+nlohmann::ordered_json format_prairielearn(const Report& report);
 
 }  // namespace labgrade
