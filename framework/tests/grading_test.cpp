@@ -60,6 +60,20 @@ TEST_F(FakeLab, AdvisoryFails) {
   world.run(student("prog")).stdout_has_line("never printed");
 }
 
+TEST_F(FakeLab, StudentDoesNotCompileAgain) {
+  auto world = new_world();
+  world.run(student("broken")).exits(0);
+}
+
+TEST_F(FakeLab, NeedsAFailedCheck) {
+  labgrade::fail_check({"never to be judged", "judged", "", false});
+}
+
+TEST_F(FakeLab, NeedsAPassedCheck) {
+  auto world = new_world();
+  world.run(student("prog")).exits(0);
+}
+
 }  // namespace
 
 namespace labgrade {
@@ -146,6 +160,29 @@ TEST_F(Grading, CompileErrorCitesTheCompilersFileAndLine) {
   EXPECT_THAT(r.got, HasSubstr("error:"));
 }
 
+// The compiler's errors are shown once, by the first check that needs the
+// program; a later one is skipped, pointing there.
+TEST_F(Grading, ACompileErrorIsShownOnceAndLaterChecksAreSkipped) {
+  const CheckResult& r = result("StudentDoesNotCompileAgain");
+  EXPECT_EQ(r.status, CheckResult::Status::skipped) << describe(r);
+  EXPECT_EQ(r.blocked_by, "StudentDoesNotCompile");
+  EXPECT_THAT(r.got, HasSubstr("your broken does not compile (the compiler's errors are under \"broken runs\")"));
+  EXPECT_EQ(r.score, 0);
+}
+
+// lab.toml `needs`: a check whose need failed is skipped (never run), one whose need passed runs.
+TEST_F(Grading, ACheckWhoseNeedFailedIsSkippedWithTheReason) {
+  const CheckResult& skipped = result("NeedsAFailedCheck");
+  EXPECT_EQ(skipped.status, CheckResult::Status::skipped) << describe(skipped);
+  EXPECT_EQ(skipped.blocked_by, "StudentFails");
+  EXPECT_THAT(skipped.got, HasSubstr("it needs \"prog exits with status 0\", which failed: fix that first"));
+  EXPECT_EQ(result("NeedsAPassedCheck").status, CheckResult::Status::passed) << describe(result("NeedsAPassedCheck"));
+  const auto causes = fake_report().causes();
+  ASSERT_FALSE(causes.empty());
+  EXPECT_EQ(causes[0].test, "StudentFails");
+  EXPECT_EQ(causes[0].checks, (std::vector<std::string>{"StudentFails", "NeedsAFailedCheck"}));
+}
+
 TEST_F(Grading, PassingCheckEarnsItsPoints) {
   const CheckResult& r = result("Passes");
   EXPECT_EQ(r.status, CheckResult::Status::passed) << describe(r);
@@ -166,18 +203,19 @@ TEST_F(Grading, ReportFollowsTheLabsOrder) {
   std::vector<std::string> order;
   for (const auto& r : report.checks) order.push_back(r.test);
   EXPECT_EQ(order, (std::vector<std::string>{"Passes", "ReferenceSetupFails", "StudentFails", "StudentCrashes",
-                                             "StudentDoesNotCompile", "AdvisoryFails"}));
+                                             "StudentDoesNotCompile", "AdvisoryFails", "StudentDoesNotCompileAgain",
+                                             "NeedsAFailedCheck", "NeedsAPassedCheck"}));
   EXPECT_EQ(report.lab, "fakelab");
   EXPECT_EQ(report.title, "Fake lab");
-  EXPECT_EQ(report.score(), 2);
-  EXPECT_EQ(report.max_score(), 6);
+  EXPECT_EQ(report.score(), 3);
+  EXPECT_EQ(report.max_score(), 9);
   EXPECT_EQ(report.isolation, to_string(detect_isolation()));
   EXPECT_EQ(fs::path(report.submission), fake_submission().lexically_normal());
 }
 
 TEST(GradingSetup, FakeLabChecksAreRegisteredButFilteredFromOrdinaryRuns) {
   auto checks = registered_checks("FakeLab");
-  EXPECT_EQ(checks.size(), 6u);
+  EXPECT_EQ(checks.size(), 9u);
   // What gtest_discover_tests sees: this binary's --gtest_list_tests.
   SpawnOptions options;
   options.argv = {"/proc/self/exe", "--gtest_list_tests"};

@@ -206,6 +206,18 @@ TEST_F(LabSpecTest, UnknownKeyInACheckNamesTheKeyAndItsLine) {
   EXPECT_GE(at.column, 1) << message;
 }
 
+// needs: checks listed above it; a name that is not one is an error at its line.
+TEST_F(LabSpecTest, NeedsNamesChecksAboveIt) {
+  const std::string two = k_minimal + "\n[[checks]]\ntest = \"Second\"\ntitle = \"second\"\nneeds = [\"Runs\"]\n";
+  const LabSpec lab = load_lab_spec(write_lab(two));
+  EXPECT_EQ(lab.check("Second")->needs, (std::vector<std::string>{"Runs"}));
+  EXPECT_TRUE(lab.check("Runs")->needs.empty());
+  std::string message = spec_error(k_minimal + "needs = [\"Later\"]\n\n[[checks]]\ntest = \"Later\"\ntitle = \"later\"\n");
+  EXPECT_THAT(message, HasSubstr("checks[0].needs: no check \"Later\" above this one"));
+  EXPECT_EQ(position_in(message).line, k_next_line) << message;
+  EXPECT_THAT(spec_error(k_minimal + "needs = [\"Runs\"]\n"), HasSubstr("no check \"Runs\" above this one"));
+}
+
 TEST_F(LabSpecTest, UnknownTopLevelTableIsAnError) {
   std::string message = spec_error(k_minimal + "[extras]\nanswer = 42\n");
   EXPECT_THAT(message, HasSubstr(": extras: unknown key"));
