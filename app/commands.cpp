@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "labgrade/builder.hpp"
 #include "labgrade/error.hpp"
 #include "labgrade/grading.hpp"
 #include "labgrade/lab_spec.hpp"
@@ -107,6 +108,8 @@ CLI::App* add_init_command(CLI::App& app, InitArgs& args) {
 
 int cmd_check(const fs::path& labs_dir, const CheckArgs& args) {
   LabSpec lab = find_lab(labs_dir, args.lab);
+  if (!fs::is_directory(args.dir)) throw UsageError(fmt::format("{}: no such submission directory", args.dir));
+  if (const std::string wrong = submission_mismatch(lab, args.dir); !wrong.empty()) throw UsageError(wrong);
   GradeOptions options;
   options.only = args.only;
   std::optional<LiveProgress> live;

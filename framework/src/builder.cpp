@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "labgrade/content_hash.hpp"
 #include "labgrade/error.hpp"
@@ -80,11 +81,34 @@ struct Job {
 
 constexpr std::uintmax_t k_max_source_bytes = 4u << 20;
 
+// The .c files of the submission that no program of the lab names (a
+// student's own names for the lab's files, most likely).
+std::vector<std::string> unclaimed_sources(const LabSpec& lab, const fs::path& submission) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(submission, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.path().extension() != ".c") continue;
+    bool claimed = false;
+    for (const auto& program : lab.programs) {
+      for (const auto& source : program.sources) claimed = claimed || fs::path(source).filename() == name;
+    }
+    if (!claimed) out.push_back(name);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 // What is wrong with a file of the submission as C source text, if anything.
-std::string source_problem(const fs::path& submission, const std::string& name) {
+std::string source_problem(const fs::path& submission, const std::string& name,
+                           const std::vector<std::string>& unclaimed = {}) {
   const fs::path file = submission / name;
   std::error_code ec;
-  if (!fs::exists(fs::symlink_status(file, ec))) return fmt::format("{} is missing: the submission must contain it", name);
+  if (!fs::exists(fs::symlink_status(file, ec))) {
+    if (unclaimed.empty()) return fmt::format("{} is missing: the submission must contain it", name);
+    return fmt::format("{} is missing: the submission must contain it (found {}: name your files as the handout does)",
+                       name, fmt::join(unclaimed, ", "));
+  }
   if (fs::is_symlink(fs::symlink_status(file, ec))) {
     const fs::path target = fs::weakly_canonical(file, ec);
     const fs::path root = fs::weakly_canonical(submission, ec);
@@ -113,10 +137,11 @@ std::string source_problem(const fs::path& submission, const std::string& name) 
 // lab's: a student's copy is not used) and the clock shim's object. Returns
 // what is wrong with a source, if anything.
 std::string stage_sources(const ProgramSpec& program, const fs::path& from, const fs::path& to,
-                          const fs::path& lab_include, const fs::path& clock_shim) {
+                          const fs::path& lab_include, const fs::path& clock_shim,
+                          const std::vector<std::string>& unclaimed) {
   fs::create_directories(to);
   for (const auto& source : program.sources) {
-    if (std::string problem = source_problem(from, source); !problem.empty()) return problem;
+    if (std::string problem = source_problem(from, source, unclaimed); !problem.empty()) return problem;
     fs::copy_file(from / source, to / fs::path(source).filename(), fs::copy_options::overwrite_existing);
   }
   std::error_code ec;
@@ -197,15 +222,20 @@ Builds build_programs(const LabSpec& lab, const fs::path& source_dir, const fs::
   const fs::path clock_shim = lab.clock_control ? clock_shim_object(compiler, cache_dir) : fs::path();
   std::vector<Job> pending;
   Builds builds;
+  const std::vector<std::string> unclaimed = unclaimed_sources(lab, source_dir);
   for (const auto& variant : lab.variants) {
     for (const auto& program : lab.programs) {
       Job job;
       job.result.program = program.name;
       job.result.variant = variant.name;
       job.cwd = out_dir / variant.name / (program.name + ".src");
-      std::string problem = stage_sources(program, source_dir, job.cwd, include_dir, clock_shim);
+      std::string problem = stage_sources(program, source_dir, job.cwd, include_dir, clock_shim, unclaimed);
       if (!problem.empty()) {
         job.result.summary = problem;
+        job.result.hint = problem.find(" is missing") != std::string::npos
+                              ? fmt::format("the lab's files are named in its handout: {} needs {}", program.name,
+                                            fmt::join(program.sources, ", "))
+                              : "submit the C source file itself";
         builds.add(std::move(job.result));
         continue;
       }
@@ -308,6 +338,40 @@ fs::path default_cache_dir() {
     return fs::path(home) / ".cache" / "labgrade";
   }
   return fs::temp_directory_path() / "labgrade-cache";
+}
+
+std::string BuildResult::warnings() const {
+  if (!ok) return {};
+  std::stringstream in(diagnostics);
+  std::string line, out;
+  for (std::size_t kept = 0; kept < k_summary_lines && std::getline(in, line);) {
+    if (line.find(": warning: ") == std::string::npos) continue;
+    out += (out.empty() ? "" : "\n") + line;
+    ++kept;
+  }
+  return out;
+}
+
+std::string submission_mismatch(const LabSpec& lab, const fs::path& submission) {
+  std::vector<std::string> expected;
+  for (const auto& program : lab.programs) {
+    for (const auto& source : program.sources) {
+      std::error_code ec;
+      if (fs::exists(fs::symlink_status(submission / source, ec))) return {};
+      expected.push_back(source);
+    }
+  }
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(submission, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with(".")) found.push_back(entry.is_directory() ? name + "/" : name);
+  }
+  std::sort(found.begin(), found.end());
+  std::string holds = found.empty() ? "nothing" : fmt::format("{}", fmt::join(found.begin(), found.begin() + std::min<std::size_t>(found.size(), 8), ", "));
+  if (found.size() > 8) holds += fmt::format(" and {} more", found.size() - 8);
+  return fmt::format("{} holds none of {}'s files (expected {}; found {}): is it the right folder?", submission.string(),
+                     lab.name, fmt::join(expected, ", "), holds);
 }
 
 bool holds_built_programs(const LabSpec& lab, const fs::path& dir) {

@@ -113,12 +113,11 @@ std::string title_of(const std::string& test) {
   const std::string key = build.program + "/" + build.variant;
   auto shown = ctx.compile_error_shown_by.find(key);
   if (shown != ctx.compile_error_shown_by.end() && shown->second != ctx.current_test) {
-    skip_check(fmt::format("{} does not compile (the compiler's errors are under \"{}\"): fix that first", who,
-                           title_of(shown->second)),
+    skip_check(fmt::format("{} was not built (why is under \"{}\"): fix that first", who, title_of(shown->second)),
                shown->second);
   }
   ctx.compile_error_shown_by[key] = ctx.current_test;
-  fail_check(Failure{fmt::format("{} to compile", who), build.summary, hint, false});
+  fail_check(Failure{fmt::format("{} to compile", who), build.summary, build.hint.empty() ? hint : build.hint, false});
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
@@ -89,7 +90,7 @@ json builds_to_json(const Builds& builds) {
   json out = json::array();
   for (const auto& [key, b] : builds.all()) {
     out.push_back({{"program", b.program}, {"variant", b.variant}, {"ok", b.ok},
-                   {"executable", b.executable.string()}, {"summary", b.summary}});
+                   {"executable", b.executable.string()}, {"summary", b.summary}, {"hint", b.hint}});
   }
   return out;
 }
@@ -103,6 +104,7 @@ Builds builds_from_json(const json& j) {
     r.ok = b.at("ok").get<bool>();
     r.executable = b.at("executable").get<std::string>();
     r.summary = b.at("summary").get<std::string>();
+    r.hint = b.value("hint", std::string());
     builds.add(std::move(r));
   }
   return builds;
@@ -275,13 +277,24 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
     throw UsageError(fmt::format("{}: no such submission directory", submission.string()));
   }
   const fs::path cache_dir = options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
+  {
+    std::error_code ec;
+    fs::create_directories(cache_dir, ec);
+    if (ec || ::access(cache_dir.c_str(), W_OK | X_OK) != 0) {
+      throw UsageError(fmt::format("cannot write labgrade's cache folder {} ({}): set LABGRADE_CACHE_DIR to a folder of yours",
+                                   cache_dir.string(), ec ? ec.message() : std::strerror(errno)));
+    }
+  }
   const Checks checks = find_checks(lab, options.runner, cache_dir);
   verify_checks_exist(lab, checks.tests);
   for (const auto& test : options.only) {
     if (lab.check(test) == nullptr) {
       std::string known;
-      for (const auto& c : lab.checks) known += (known.empty() ? "" : ", ") + c.test;
-      throw UsageError(fmt::format("lab {} has no check \"{}\" (its checks: {})", lab.name, test, known));
+      std::vector<std::string> ids;
+      for (const auto& c : lab.checks) known += (known.empty() ? "" : ", ") + c.test, ids.push_back(c.test);
+      const std::string guess = did_you_mean(test, ids);
+      throw UsageError(fmt::format("lab {} has no check \"{}\"{} (its checks: {})", lab.name, test,
+                                   guess.empty() ? "" : fmt::format(": did you mean {}?", guess), known));
     }
   }
   auto selected = [&](const CheckSpec& spec) {
@@ -336,6 +349,9 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
   report.isolation_note = isolation_fallback_reason();
   if (isolation == Isolation::none) report.isolation_note += "; programs contained by " + host_containment(!lab.mq_names.empty());
   if (cgroup_support().version == CgroupVersion::none) report.cgroups_missing = cgroup_support().reason;
+  for (const auto& [key, build] : student.all()) {
+    if (key.second == "default" && !build.warnings().empty()) report.warnings.push_back(build.warnings());
+  }
   auto found = read_results(results);
   std::string runner_problem;
   if (!ended.exited_with(0)) {

@@ -319,10 +319,48 @@ LabSpec load_lab_spec(const fs::path& lab_toml) {
   return lab;
 }
 
+std::string did_you_mean(const std::string& name, const std::vector<std::string>& candidates) {
+  auto plain = [](const std::string& s) {
+    std::string out;
+    for (char c : s) {
+      if (c != '-' && c != '_') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return out;
+  };
+  auto distance = [](const std::string& a, const std::string& b) {  // Levenshtein, one row
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      std::size_t diagonal = row[0];
+      row[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        const std::size_t above = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        diagonal = above;
+      }
+    }
+    return row[b.size()];
+  };
+  std::string best;
+  std::size_t best_distance = std::max<std::size_t>(2, name.size() / 3) + 1;
+  for (const auto& candidate : candidates) {
+    const std::size_t d = distance(plain(name), plain(candidate));
+    if (d < best_distance) best = candidate, best_distance = d;
+  }
+  return best;
+}
+
 LabSpec find_lab(const fs::path& labs_dir, const std::string& name) {
   fs::path file = labs_dir / name / "lab.toml";
   if (!fs::is_regular_file(file)) {
-    throw UsageError(fmt::format("unknown lab \"{}\": no {} (see `labgrade list`)", name, file.string()));
+    std::vector<std::string> names;
+    std::error_code ec;
+    if (fs::is_directory(labs_dir, ec)) {
+      for (const auto& lab : lab_files(labs_dir)) names.push_back(lab.parent_path().filename().string());
+    }
+    const std::string guess = did_you_mean(name, names);
+    throw UsageError(fmt::format("unknown lab \"{}\"{}: no {} (see `labgrade list`)", name,
+                                 guess.empty() ? "" : fmt::format(" (did you mean {}?)", guess), file.string()));
   }
   return load_lab_spec(file);
 }

@@ -39,6 +39,9 @@ std::string format_text(const Report& report, const TextStyle& style) {
     out += paint("33", "note: no cgroup for a check's memory and process limits (" + report.cgroups_missing +
                            "): each program has its own rlimits only") + "\n";
   }
+  for (const auto& warning : report.warnings) {
+    out += paint("33", indent(warning, "               ", "note: gcc warns ")) ;
+  }
   const std::vector<Cause> causes = report.causes();
   if (!causes.empty()) {
     const Cause& first = causes.front();
@@ -136,6 +139,7 @@ nlohmann::ordered_json format_json(const Report& report) {
           {"execution_time", milliseconds_rounded(report.execution_time)},
           {"isolation", report.isolation},
           {"version", LABGRADE_VERSION},
+          {"warnings", report.warnings},
           {"causes", causes_json(report)},
           {"tests", tests}};
 }
@@ -151,6 +155,7 @@ std::string run_notes(const Report& report) {
     out += "note: no cgroup for a check's memory and process limits (" + report.cgroups_missing + ")\n";
   if (report.has_grader_error())
     out += "the grader itself failed in a check (its output says so): not the student's fault; please report it\n";
+  for (const auto& warning : report.warnings) out += "note: gcc warns " + warning + "\n";
   const auto causes = report.causes();
   if (!causes.empty()) {
     out += fmt::format("fix this first: {}", causes.front().title);

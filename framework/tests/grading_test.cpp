@@ -166,7 +166,7 @@ TEST_F(Grading, ACompileErrorIsShownOnceAndLaterChecksAreSkipped) {
   const CheckResult& r = result("StudentDoesNotCompileAgain");
   EXPECT_EQ(r.status, CheckResult::Status::skipped) << describe(r);
   EXPECT_EQ(r.blocked_by, "StudentDoesNotCompile");
-  EXPECT_THAT(r.got, HasSubstr("your broken does not compile (the compiler's errors are under \"broken runs\")"));
+  EXPECT_THAT(r.got, HasSubstr("your broken was not built (why is under \"broken runs\"): fix that first"));
   EXPECT_EQ(r.score, 0);
 }
 

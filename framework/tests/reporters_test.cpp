@@ -194,7 +194,7 @@ TEST(Reporters, JsonHasExactlyTheDocumentedKeys) {
   std::set<std::string> keys;
   for (const auto& [key, value] : json.items()) keys.insert(key);
   EXPECT_EQ(keys, (std::set<std::string>{"lab", "score", "max_score", "execution_time", "isolation", "version",
-                                          "causes", "tests"}));
+                                          "warnings", "causes", "tests"}));
   EXPECT_EQ(json.at("lab"), "posix-shm");
   EXPECT_EQ(json.at("score"), 1.0);
   EXPECT_EQ(json.at("max_score"), 5.0);

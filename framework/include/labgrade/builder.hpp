@@ -24,6 +24,9 @@ struct BuildResult {
   std::string command;               // the compiler command line, for the report
   std::string diagnostics;           // everything the compiler said
   std::string summary;               // the first errors (file:line: error: ...), or why it did not run
+  std::string hint;                  // the fix when it did not run for a reason of the submission's (a file missing)
+  /// The compiler's first warnings (file:line: warning: ...) when it built; "" when none.
+  std::string warnings() const;
 };
 
 class Builds {
@@ -52,6 +55,11 @@ Builds build_programs(const LabSpec& lab, const std::filesystem::path& source_di
 /// reference folder that holds the programs already built (<variant>/<program>,
 /// a kit's) is used as it is. Throws GraderError when the reference does not compile.
 Builds build_reference(const LabSpec& lab, const std::filesystem::path& cache_dir, int jobs);
+
+/// Why `submission` is not a submission of the lab at all (it holds none of
+/// its source files: the wrong folder), in one line naming what was expected
+/// and what was found; "" when it holds at least one.
+std::string submission_mismatch(const LabSpec& lab, const std::filesystem::path& submission);
 
 /// Whether `dir` holds every program of the lab built, for every variant:
 /// <dir>/<variant>/<program>, executable (a kit's reference, or a cache entry).

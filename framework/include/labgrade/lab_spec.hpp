@@ -106,7 +106,12 @@ struct LabSpec {
 /// Parses and validates a lab.toml. Throws LabSpecError (file:line:column: key: what).
 LabSpec load_lab_spec(const std::filesystem::path& lab_toml);
 
-/// Finds labs/<name>/lab.toml; throws UsageError naming the labs directory when absent.
+/// The candidate closest to `name` when it is likely what was meant (a typo:
+/// a few letters off, or the same but for case and dashes), else "".
+std::string did_you_mean(const std::string& name, const std::vector<std::string>& candidates);
+
+/// Finds labs/<name>/lab.toml; throws UsageError naming the labs directory
+/// (and the lab likely meant) when absent.
 LabSpec find_lab(const std::filesystem::path& labs_dir, const std::string& name);
 
 /// The lab.toml of every folder of labs_dir that holds one, sorted.

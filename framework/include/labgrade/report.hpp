@@ -52,6 +52,7 @@ struct Report {
   std::string isolation;       // "namespaces", "user namespaces", "off"
   std::string isolation_note;  // why isolation is off, when it is
   std::string cgroups_missing;  // why a world's limits are per program only ("" when cgroups hold them)
+  std::vector<std::string> warnings;  // the compiler's warnings on the student's programs (advisory notes)
 
   double score() const;
   double max_score() const;
