@@ -172,8 +172,34 @@ RunVerdict& RunVerdict::called(const std::string& function) {
 
 // ---- Run -----------------------------------------------------------------
 
+// What a program was doing when the check gave up on it, as advice.
+std::string activity_advice(const ProcessActivity& a, bool printed_nothing) {
+  if (a.waits_only_for_a_signal() && (a.blocked & a.pending) != 0) {
+    return fmt::format("when the check gave up it was asleep in {}() while {} waited for it, blocked: a blocked signal "
+                       "never ends the wait; unblock it first, or wait with sigsuspend and a mask without it",
+                       a.call, signal_names(a.blocked & a.pending));
+  }
+  if (a.waits_only_for_a_signal() && printed_nothing) {
+    return fmt::format("when the check gave up it was asleep in {}(), waiting for a signal, and nothing had reached "
+                       "its stdout: stdout is a pipe here, not a terminal, so printf's text waits in stdio's buffer "
+                       "until fflush(stdout)", a.call);
+  }
+  if (a.asleep && !a.call.empty()) return fmt::format("when the check gave up it was asleep in {}()", a.call);
+  if (!a.asleep) return "when the check gave up it was running (using the CPU): a loop that never ends?";
+  return {};
+}
+
 Failure Run::failure(std::string expected, std::string got) const {
   Failure f{std::move(expected), std::move(got), "", m_program.role() == Role::reference};
+  if (!m_process->finished()) {
+    // The check has failed: there is nothing more to wait for. Say what it was doing, and stop it now.
+    if (auto activity = read_activity(m_process->pid()); activity && m_program.role() == Role::student) {
+      f.general_hint = activity_advice(*activity, m_process->stdout_text().empty());
+    }
+    m_process->kill();
+    m_process->wait();
+    return f;
+  }
   const ProcessResult& r = m_process->wait();
   if (f.grader_error) {
     f.hint = "the reference program failed while setting up the check";
@@ -286,13 +312,62 @@ std::optional<Failure> Run::check_stdout_is(const std::string& bytes) {
   return failure(fmt::format("{} to print exactly the {} bytes it was given", m_program.who(), bytes.size()), got);
 }
 
-std::optional<Failure> Run::check_prints_line(const std::string& line, std::chrono::duration<double> timeout) {
+namespace {
+
+std::vector<std::string> complete_lines(const std::string& out) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  for (std::size_t nl; (nl = out.find('\n', start)) != std::string::npos; start = nl + 1) {
+    lines.push_back(trim_right(out.substr(start, nl - start)));
+  }
+  return lines;
+}
+
+// A program asleep this long in pause or sigsuspend, while the check only
+// waits, will not wake: nothing will send it a signal.
+constexpr auto k_asleep_for_good = std::chrono::milliseconds(500);
+
+}  // namespace
+
+std::optional<Failure> Run::check_prints_line(const std::string& line, std::chrono::duration<double> timeout,
+                                              bool next) {
+  using Clock = std::chrono::steady_clock;
   const std::string wanted = trim_right(line);
-  bool seen = m_process->wait_for_stdout([&](const std::string& out) { return has_line(out, wanted); }, timeout);
-  if (seen) return std::nullopt;
-  std::string got = m_process->finished() ? fmt::format("it ended first: {}", ending_with_output())
-                                          : fmt::format("nothing like it within {:g} s", timeout.count());
-  return failure(fmt::format("{} to print the line {}", m_program.who(), c_literal(line)),
+  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(timeout);
+  bool asleep = false;  // in pause/sigsuspend since asleep_since
+  Clock::time_point asleep_since{};
+  std::string other;  // next: the line it printed instead
+  for (;;) {
+    const bool ready = m_process->wait_for_stdout(
+        [&](const std::string& out) {
+          if (!next) return has_line(out, wanted);
+          const auto lines = complete_lines(out);
+          return lines.size() > m_lines_read;
+        },
+        std::min<Clock::duration>(std::chrono::milliseconds(50), std::max<Clock::duration>(deadline - Clock::now(), {})));
+    if (ready) {
+      if (!next) return std::nullopt;
+      const std::string got = complete_lines(m_process->stdout_text())[m_lines_read];
+      ++m_lines_read;
+      if (got == wanted) return std::nullopt;
+      other = got;
+      break;
+    }
+    if (m_process->finished() || Clock::now() >= deadline) break;
+    const auto activity = read_activity(m_process->pid());
+    if (activity && activity->waits_only_for_a_signal()) {
+      if (!asleep) asleep = true, asleep_since = Clock::now();
+      if (Clock::now() - asleep_since >= k_asleep_for_good) break;
+    } else {
+      asleep = false;
+    }
+  }
+  std::string got;
+  if (!other.empty()) got = fmt::format("it printed {} instead", c_literal(other));
+  else if (m_process->finished()) got = fmt::format("it ended first: {}", ending_with_output());
+  else if (asleep && Clock::now() < deadline) got = "it went to sleep waiting for a signal without printing it";
+  else got = fmt::format("nothing like it within {:g} s", timeout.count());
+  return failure(fmt::format("{} to print the line {}{}", m_program.who(), c_literal(line), next ? " next" : ""),
                  fmt::format("{}; its stdout so far: {}", got, excerpt(m_process->stdout_text())));
 }
 

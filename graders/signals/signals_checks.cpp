@@ -19,13 +19,13 @@ class SignalsLab : public labgrade::LabCheck {
   // Starts the program and waits for its "ready".
   labgrade::Run start(labgrade::CheckWorld& world) {
     auto program = world.run(student("signals"));
-    program.prints_line("ready", k_line_deadline);
+    program.prints_next_line("ready", k_line_deadline);
     return program;
   }
 
   static void usr1(labgrade::Run& program, int n) {
     program.signal(SIGUSR1);
-    program.prints_line(fmt::format("SIGUSR1 {}", n), k_line_deadline);
+    program.prints_next_line(fmt::format("SIGUSR1 {}", n), k_line_deadline);
   }
 };
 

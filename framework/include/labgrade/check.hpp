@@ -197,9 +197,17 @@ class Run {
   /// Waits for the end, then: stdout is exactly `bytes` (else: the first differing offset).
   RunVerdict stdout_is(const std::string& bytes) { return RunVerdict(*this, check_stdout_is(bytes)); }
   /// While it runs: it prints the line `line` within `timeout` (for output the
-  /// contract says is flushed). Does not wait for the end.
+  /// contract says is flushed). Does not wait for the end. Fails at once when
+  /// it ends first, or sleeps in pause/sigsuspend for half a second without
+  /// printing it (the check sends nothing while it waits: it would sleep on).
   RunVerdict prints_line(const std::string& line, std::chrono::duration<double> timeout) {
-    return RunVerdict(*this, check_prints_line(line, timeout));
+    return RunVerdict(*this, check_prints_line(line, timeout, false));
+  }
+  /// The same, for a line-by-line protocol: the next line it prints (after
+  /// those read by earlier calls) must be `line`; another one fails at once
+  /// ("it printed \"SIGUSR1 0\" instead").
+  RunVerdict prints_next_line(const std::string& line, std::chrono::duration<double> timeout) {
+    return RunVerdict(*this, check_prints_line(line, timeout, true));
   }
   /// It is still running now (it was not ended by what the check did).
   RunVerdict still_running() { return RunVerdict(*this, check_still_running()); }
@@ -247,7 +255,7 @@ class Run {
   std::optional<Failure> check_stderr_not_empty();
   std::optional<Failure> check_called(const std::string& function);
   std::optional<Failure> check_stdout_is(const std::string& bytes);
-  std::optional<Failure> check_prints_line(const std::string& line, std::chrono::duration<double> timeout);
+  std::optional<Failure> check_prints_line(const std::string& line, std::chrono::duration<double> timeout, bool next);
   std::optional<Failure> check_still_running(std::chrono::duration<double> settle = {});
   std::optional<Failure> check_sleeps();
   Failure failure(std::string expected, std::string got) const;
@@ -258,6 +266,7 @@ class Run {
   std::shared_ptr<ClockChannel> m_clock;  // null without the grader's control of time
   pid_t m_world_pid = -1;
   WorldLimitsProbe m_limits;  // to name the world's limit it hit
+  std::size_t m_lines_read = 0;  // complete lines of stdout read by prints_next_line
 };
 
 /// Assertions about one POSIX message queue of the world.

@@ -37,4 +37,19 @@ long status_number(const std::string& status, const std::string& field);
 /// last NSpid of /proc/<host_pid>/status); -1 once it has gone.
 int innermost_pid(int host_pid);
 
+/// What a process is doing now, as a check tells it to a student.
+struct ProcessActivity {
+  bool asleep = false;          // state S: blocked in a system call
+  std::string call;             // that call as C names it ("pause", "sigsuspend", "read", ...); "" unknown
+  unsigned long long blocked = 0;  // its blocked signals (SigBlk), bit n-1 for signal n
+  unsigned long long pending = 0;  // signals waiting for it (SigPnd | ShdPnd)
+  bool waits_only_for_a_signal() const { return asleep && (call == "pause" || call == "sigsuspend"); }
+};
+
+/// Nothing when the process has gone (or may not be looked at).
+std::optional<ProcessActivity> read_activity(int host_pid);
+
+/// "SIGUSR1, SIGTERM": the signals of a mask as C names them.
+std::string signal_names(unsigned long long mask);
+
 }  // namespace labgrade
