@@ -413,6 +413,21 @@ TEST_F(BoundedBuffer, WaitsWithoutSleeping) {
   }
 }
 
+TEST_F(BoundedBuffer, ProducerLeavesObject) {
+  auto world = new_world();
+  const auto items = random_items(5);
+  world.run(student("bb_producer").stdin_text(lines(items))).exits(0);
+  const auto state = read_state(world, 10);
+  if (!state || state->in != 5) {
+    labgrade::fail_check(Failure{"after your bb_producer has put 5 items in and exited, /dev/shm/SYSUOS_bb to hold them (in == 5) for the consumer",
+                                 state ? describe(*state, items) : fmt::format("/dev/shm holds {}", world.shm_listing()),
+                                 "", false});
+  }
+  auto consumer = world.run(peer("bb_consumer").args({"5"}));
+  consumer.exits(0);
+  expect_items(consumer, items, "the reference bb_consumer, started after your bb_producer had exited,", "BUFFER_SIZE 10");
+}
+
 TEST_F(BoundedBuffer, ProducerPutsItemsAsTheyCome) {
   auto world = new_world();
   const auto items = random_items(3);
