@@ -6,7 +6,7 @@
 # folder outside this repository holding a renamed copy of posix-shm
 # (labs/shm-course, reference/shm-course, graders/shm-course with its own
 # suite). The installed labgrade lists it, compiles its checks on first use
-# (timed), then from the cache (timed), grades the slides' code 9/9 and the
+# (timed), then from the cache (timed), grades the slides' code 10/10 and the
 # buggy code failing, proves it (selftest), and names the file and line of a
 # compile error in the course's checks (exit 2). The source and build trees
 # are hidden meanwhile (an empty tmpfs over each, as root).
@@ -44,7 +44,7 @@ grep -q "^shm-course .*A course's POSIX shared memory" "$work/list.txt" || { cat
 grep -q "cannot grade" "$work/list.txt" && { cat "$work/list.txt"; fail "list says it cannot grade the course's lab"; }
 
 t0=$(now); run --course "$course" check --lab shm-course "$work/examples/slides" >"$work/first.txt" 2>&1; code=$?; t1=$(now)
-[[ $code -eq 0 ]] && grep -q "9/9 points" "$work/first.txt" || { cat "$work/first.txt"; fail "the slides' code did not get 9/9 (exit $code)"; }
+[[ $code -eq 0 ]] && grep -q "10/10 points" "$work/first.txt" || { cat "$work/first.txt"; fail "the slides' code did not get 10/10 (exit $code)"; }
 t2=$(now); run --course "$course" check --lab shm-course "$work/examples/slides" >"$work/second.txt" 2>&1; code=$?; t3=$(now)
 [[ $code -eq 0 ]] || { cat "$work/second.txt"; fail "the second check failed"; }
 echo "first use (the checks compiled): $(took "$t0" "$t1") s; cached: $(took "$t2" "$t3") s"

@@ -6,7 +6,7 @@
 #     headers, static library and CMake package); their contents are checked;
 #  2. lintian finds no error in either;
 #  3. installed with dpkg, /usr/bin/labgrade grades the bundled examples right
-#     (the slides' code 9/9, the buggy one failing) and proves a lab, with the
+#     (the slides' code 10/10, the buggy one failing) and proves a lab, with the
 #     source and build trees out of its reach (an empty tmpfs over each);
 #  4. removed again (purged): nothing of it is left.
 set -u
@@ -76,7 +76,7 @@ case $code in
   94) cat "$work/selftest.txt"; fail "the installed labgrade does not prove posix-shm" ;;
   *) fail "exit $code" ;;
 esac
-grep -q "9/9 points" "$work/slides.txt" || fail "no 9/9 for the slides"
+grep -q "10/10 points" "$work/slides.txt" || fail "no 10/10 for the slides"
 echo "ok: the installed /usr/bin/labgrade graded the examples and proved posix-shm without the source or build tree"
 
 # 4. Purged: nothing left.

@@ -4,7 +4,7 @@
 # `cmake --install` into a fresh prefix, then a course folder with a copy of
 # a bundled lab (labs/, reference/, graders/) whose checks are compiled with
 # find_package(labgrade) alone — no file of this repository on the include
-# path — into a program that grades the slides' code 9/9 and fails the buggy
+# path — into a program that grades the slides' code 10/10 and fails the buggy
 # one. Prints how long the checks took to compile.
 set -u
 build=$1 source=$2
@@ -56,7 +56,7 @@ echo "the course's checks compiled against the installed framework in $(awk -v a
 
 export LABGRADE_CACHE_DIR=$work/cache
 "$course/build/course_grader" "$course/labs/posix-shm/lab.toml" "$source/examples/posix-shm/slides" >"$work/slides.txt"
-[[ $? -eq 0 ]] && grep -q "9/9 points" "$work/slides.txt" || { cat "$work/slides.txt"; fail "the course grader did not give the slides' code 9/9"; }
+[[ $? -eq 0 ]] && grep -q "10/10 points" "$work/slides.txt" || { cat "$work/slides.txt"; fail "the course grader did not give the slides' code 10/10"; }
 "$course/build/course_grader" "$course/labs/posix-shm/lab.toml" "$source/examples/posix-shm/buggy" >"$work/buggy.txt"
 [[ $? -eq 1 ]] || { cat "$work/buggy.txt"; fail "the course grader did not fail the buggy submission"; }
 echo "ok: a lab's checks built outside the repository grade like the bundled ones"

@@ -359,19 +359,19 @@ TEST_F(LabSpecTest, ListLabsSortsByName) {
   EXPECT_EQ(labs[1].name, "b-lab");
 }
 
-TEST(RealLabs, PosixShmLoadsWithNineChecks) {
+TEST(RealLabs, PosixShmLoadsWithTenChecks) {
   const fs::path labs = test::source_dir() / "labs";
   LabSpec lab = load_lab_spec(labs / "posix-shm" / "lab.toml");
   EXPECT_EQ(lab.name, "posix-shm");
   EXPECT_EQ(lab.suite, "PosixShm");
-  EXPECT_EQ(lab.checks.size(), 9u);
-  EXPECT_EQ(lab.max_score(), 9.0);
+  EXPECT_EQ(lab.checks.size(), 10u);
+  EXPECT_EQ(lab.max_score(), 10.0);
   EXPECT_NE(lab.program("shm_producer"), nullptr);
   EXPECT_NE(lab.program("shm_consumer"), nullptr);
   EXPECT_EQ(lab.shm_names, std::vector<std::string>{"SYSUOS"});
   EXPECT_EQ(lab.reference_dir, (test::source_dir() / "reference" / "posix-shm").lexically_normal());
   EXPECT_TRUE(fs::is_directory(lab.reference_dir));
-  EXPECT_EQ(find_lab(labs, "posix-shm").checks.size(), 9u);
+  EXPECT_EQ(find_lab(labs, "posix-shm").checks.size(), 10u);
 }
 
 }  // namespace

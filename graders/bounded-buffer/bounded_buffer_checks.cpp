@@ -12,9 +12,11 @@
 #include <cstdint>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 #include <labgrade/check.hpp>
+#include <labgrade/proc_files.hpp>
 
 namespace {
 
@@ -192,8 +194,50 @@ std::optional<std::string> compare_items(const std::vector<int>& sent, const std
   return std::nullopt;
 }
 
+// How often a program has gone to sleep so far: the kernel's count of its
+// voluntary context switches (a sleep, or a call that blocks). A spinning
+// loop makes none, and neither does sched_yield(): the kernel counts a
+// yield as involuntary. -1 once the program has gone.
+long times_asleep(labgrade::Run& program) {
+  auto status = labgrade::read_proc_file(fmt::format("/proc/{}/status", program.process().pid()));
+  return status ? labgrade::status_number(*status, "voluntary_ctxt_switches") : -1;
+}
+
 class BoundedBuffer : public labgrade::LabCheck {
  protected:
+  // Waits until `program` has begun to wait for the other side (`waiting`
+  // holds of the object), then watches it wait for half a second: a
+  // busy-wait never sleeps; usleep(1000) in the loop sleeps hundreds of times.
+  static void expect_busy_wait(CheckWorld& world, labgrade::Run& program, const std::function<bool(const State&)>& waiting,
+                               const std::string& expected) {
+    std::optional<State> state;
+    const bool began = CheckWorld::wait_until([&] {
+      state = read_state(world, 10);
+      return (state && waiting(*state)) || program.process().finished();
+    }, 3s) && !program.process().finished();
+    if (!began) {
+      labgrade::fail_check(Failure{expected, program.process().finished()
+                                                 ? fmt::format("it {} instead of waiting", program.wait().describe())
+                                                 : "it never began to wait: " + (state ? describe(*state, {}) : "no /dev/shm/SYSUOS_bb"),
+                                   "", false});
+    }
+    constexpr auto k_watched = 500ms;  // a spin sleeps 0 times meanwhile, usleep(1000) about 450
+    constexpr long k_most = 10;        // sleeps of 50 ms and more take the other checks past their time limits
+    const long before = times_asleep(program);
+    std::this_thread::sleep_for(k_watched);  // the wait being watched, not a wait for an event
+    const long slept = times_asleep(program) - before;
+    if (before < 0 || program.process().finished()) {
+      labgrade::fail_check(Failure{expected, fmt::format("it {} instead of waiting", program.wait().describe()), "", false});
+    }
+    if (slept > k_most) {
+      labgrade::fail_check(Failure{expected,
+                                   fmt::format("it went to sleep {} times in {} ms of waiting: its wait loop sleeps "
+                                               "(usleep, nanosleep, sleep...), so every wait lasts a millisecond or more",
+                                               slept, std::chrono::milliseconds(k_watched).count()),
+                                   "", false});
+    }
+  }
+
   static std::string size_note(const Size& size) {
     return size.buffer_size == 10 ? "with BUFFER_SIZE 10" : fmt::format("with BUFFER_SIZE {} (-DBUFFER_SIZE={})", size.buffer_size, size.buffer_size);
   }
@@ -349,6 +393,76 @@ TEST_F(BoundedBuffer, MillionItemsInTime) {
     expect_items(consumer, items_in(input.bytes()), "your bb_consumer", "1,000,000 items, BUFFER_SIZE 10");
   }
   producer.exits(0);
+}
+
+TEST_F(BoundedBuffer, WaitsWithoutSleeping) {
+  {  // the student's producer alone: the buffer fills, and it waits for room
+    auto world = new_world();
+    const auto items = random_items(15);
+    auto producer = world.run(student("bb_producer").stdin_text(lines(items)));
+    expect_busy_wait(world, producer, [](const State& s) { return s.in == 9 && s.out == 0; },
+                     "your bb_producer, fed 15 items alone, to fill the buffer and busy-wait for room, never sleeping");
+    producer.kill();
+  }
+  {  // the student's consumer alone: the buffer is empty, and it waits for items
+    auto world = new_world();
+    auto consumer = world.run(student("bb_consumer").args({"5"}));
+    expect_busy_wait(world, consumer, [](const State& s) { return s.in == 0 && s.out == 0; },
+                     "your bb_consumer, started alone, to busy-wait for items while the buffer is empty, never sleeping");
+    consumer.kill();
+  }
+}
+
+TEST_F(BoundedBuffer, ProducerLeavesObject) {
+  auto world = new_world();
+  const auto items = random_items(5);
+  world.run(student("bb_producer").stdin_text(lines(items))).exits(0);
+  const auto state = read_state(world, 10);
+  if (!state || state->in != 5) {
+    labgrade::fail_check(Failure{"after your bb_producer has put 5 items in and exited, /dev/shm/SYSUOS_bb to hold them (in == 5) for the consumer",
+                                 state ? describe(*state, items) : fmt::format("/dev/shm holds {}", world.shm_listing()),
+                                 "", false});
+  }
+  auto consumer = world.run(peer("bb_consumer").args({"5"}));
+  consumer.exits(0);
+  expect_items(consumer, items, "the reference bb_consumer, started after your bb_producer had exited,", "BUFFER_SIZE 10");
+}
+
+TEST_F(BoundedBuffer, ProducerPutsItemsAsTheyCome) {
+  auto world = new_world();
+  const auto items = random_items(3);
+  auto producer = world.run(student("bb_producer").interactive());
+  producer.write_stdin(lines(items));  // three lines, and its input stays open
+  std::optional<State> state;
+  const bool produced = CheckWorld::wait_until([&] {
+    state = read_state(world, 10);
+    return (state && state->in == 3) || producer.process().finished();
+  }, 3s) && state && state->in == 3;
+  if (!produced) {
+    labgrade::fail_check(Failure{
+        "your bb_producer, given 3 items while its input stays open, to put them into the buffer at once (in == 3)",
+        producer.process().finished() ? fmt::format("it {} before its input ended", producer.wait().describe())
+        : state ? fmt::format("after 3 s: {} — it waits for the end of its input before it produces", describe(*state, items))
+                : "after 3 s there is no /dev/shm/SYSUOS_bb yet — it waits for the end of its input before it starts",
+        "", false});
+  }
+  producer.close_stdin();
+  producer.exits(0);
+}
+
+TEST_F(BoundedBuffer, ConsumerUsage) {
+  auto world = new_world();
+  world.run(student("bb_consumer"))
+      .exits(2)
+      .hint("run without N, it must print a usage message on stderr and exit(2): test argc before you use argv[1]")
+      .stderr_not_empty()
+      .hint("print the usage message on stderr: fprintf(stderr, \"usage: %s N\\n\", argv[0])");
+  world.run(student("bb_consumer").args({"ten"}))
+      .exits(2)
+      .hint("run as `bb_consumer ten`, it must say N is not a number (on stderr) and exit(2): atoi(\"ten\") is 0, "
+            "so use strtol(argv[1], &end, 10) and check that end != argv[1] and *end == '\\0'")
+      .stderr_not_empty()
+      .hint("print the usage message on stderr: fprintf(stderr, \"usage: %s N\\n\", argv[0])");
 }
 
 TEST_F(BoundedBuffer, ConsumerRemovesObject) {

@@ -1,7 +1,13 @@
 // The checks of the fifo lab (labs.md). PATH is a fresh name in the world's
 // working directory each run, so a program that ignores argv[1] fails.
+#include <fcntl.h>
+
 #include <fmt/format.h>
 #include <labgrade/check.hpp>
+#include <labgrade/unique_fd.hpp>
+
+#include <cerrno>
+#include <cstring>
 
 #include "labgrade/lab_data.hpp"
 
@@ -113,6 +119,53 @@ TEST_F(FifoLab, ReaderWithReferenceWriter) {
   wait_for_path(world, writer, m_path);
   world.run(student("fifo_reader").args({m_path})).exits(0).stdout_is(data);
   writer.exits(0).hint("your reader ended without reading PATH to its end: the writer found no reader");
+}
+
+TEST_F(FifoLab, WriterLeavesPath) {
+  auto world = new_world();
+  auto writer = world.run(student("fifo_writer").args({m_path}).stdin_text(text()));
+  wait_for_path(world, writer, m_path);
+  // The grader reads the FIFO itself, and never removes PATH: whatever
+  // removes it is the writer.
+  const auto fifo = world.world().workdir_from_outside() / m_path;
+  labgrade::UniqueFd reader(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!reader) {
+    labgrade::fail_check({"to open " + m_path + " for reading", fmt::format("open: {}", std::strerror(errno)), "", true});
+  }
+  writer.exits(0);
+  world.expect_fifo(m_path).hint("the writer must not unlink PATH: the reader removes it after end of file, and "
+                                 "a reader that checks unlink's result fails if the writer got there first");
+}
+
+TEST_F(FifoLab, Usage) {
+  auto world = new_world();
+  for (const char* program : {"fifo_writer", "fifo_reader"}) {
+    world.run(student(program).time_limit(2s))
+        .exits(2)
+        .hint(fmt::format("run without PATH, {} must print a usage message on stderr and exit(2): test argc "
+                          "before you use argv[1]", program))
+        .stderr_not_empty()
+        .hint("print the usage message on stderr: fprintf(stderr, \"usage: %s PATH\\n\", argv[0])");
+    world.run(student(program).args({m_path, m_path + "-2"}).time_limit(2s))
+        .exits(2)
+        .hint(fmt::format("run as `{} {} {}-2`, it must print a usage message on stderr and exit(2): "
+                          "exactly one argument, so test argc != 2", program, m_path, m_path))
+        .stderr_not_empty()
+        .hint("print the usage message on stderr: fprintf(stderr, \"usage: %s PATH\\n\", argv[0])");
+  }
+}
+
+TEST_F(FifoLab, BadPathReported) {
+  auto world = new_world();
+  const std::string path = "no-such-folder/" + m_path;  // mkfifo fails: ENOENT
+  for (const char* program : {"fifo_writer", "fifo_reader"}) {
+    world.run(student(program).args({path}).stdin_text(text()).time_limit(2s))
+        .fails()
+        .hint(fmt::format("run as `{} {}`, mkfifo fails with ENOENT (the folder does not exist): when it fails "
+                          "with anything but EEXIST, perror(\"mkfifo\") and exit(1)", program, path))
+        .stderr_not_empty()
+        .hint("print the error on stderr (perror or fprintf(stderr, ...)), not on stdout");
+  }
 }
 
 }  // namespace

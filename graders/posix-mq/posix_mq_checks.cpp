@@ -71,12 +71,29 @@ TEST_F(PosixMq, PriorityOrder) {
 }
 
 TEST_F(PosixMq, QueueAttributes) {
-  auto world = new_world();
-  world.run(student("mq_producer").stdin_text(input_lines(mixed_messages(2)))).exits(0);
-  world.expect_posix_queue(k_queue)
-      .hint("the producer creates /SYSUOS_mq (mq_open with O_CREAT) and does not unlink it")
-      .max_messages(10)
-      .message_size(256);
+  {  // the student's producer makes the queue
+    auto world = new_world();
+    world.run(student("mq_producer").stdin_text(input_lines(mixed_messages(2)))).exits(0);
+    world.expect_posix_queue(k_queue)
+        .hint("the producer creates /SYSUOS_mq (mq_open with O_CREAT) and does not unlink it")
+        .max_messages(10)
+        .message_size(256);
+  }
+  {  // the student's consumer, started first, makes it
+    auto world = new_world();
+    auto consumer = world.run(student("mq_consumer").args({"1"}));
+    CheckWorld::wait_until([&] {
+      return labgrade::posix_queue(world.world(), k_queue).has_value() || consumer.process().finished();
+    }, 3s);
+    consumer.still_running().hint("started first, the consumer creates the queue (O_CREAT) and waits in mq_receive (no O_NONBLOCK)");
+    world.expect_posix_queue(k_queue)
+        .hint("started first, the consumer creates /SYSUOS_mq: mq_open with O_CREAT")
+        .max_messages(10)
+        .hint("the consumer opens the queue as the producer does: O_CREAT, 0666 and &attr with mq_maxmsg = 10")
+        .message_size(256)
+        .hint("the consumer opens the queue as the producer does: O_CREAT, 0666 and &attr with mq_msgsize = 256");
+    consumer.kill();
+  }
 }
 
 TEST_F(PosixMq, ProducerBlocksWhenFull) {
@@ -123,6 +140,21 @@ TEST_F(PosixMq, RandomTextsArrive) {
   for (auto& m : sent) m.text = m_random.text(static_cast<std::size_t>(m_random.between(1, 255)));
   world.run(reference("mq_producer").stdin_text(input_lines(sent))).exits(0);
   world.run(student("mq_consumer").args({std::to_string(sent.size())})).exits(0).stdout_is(received_in_order(sent));
+}
+
+TEST_F(PosixMq, ConsumerUsage) {
+  auto world = new_world();
+  world.run(student("mq_consumer"))
+      .exits(2)
+      .hint("run without N, it must print a usage message on stderr and exit(2): test argc before you use argv[1]")
+      .stderr_not_empty()
+      .hint("print the usage message on stderr: fprintf(stderr, \"usage: %s N\\n\", argv[0])");
+  world.run(student("mq_consumer").args({"ten"}))
+      .exits(2)
+      .hint("run as `mq_consumer ten`, it must say N is not a number (on stderr) and exit(2): atoi(\"ten\") is 0, "
+            "so use strtol(argv[1], &end, 10) and check that end != argv[1] and *end == '\\0'")
+      .stderr_not_empty()
+      .hint("print the usage message on stderr: fprintf(stderr, \"usage: %s N\\n\", argv[0])");
 }
 
 TEST_F(PosixMq, ConsumerRemovesQueue) {

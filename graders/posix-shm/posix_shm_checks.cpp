@@ -1,5 +1,8 @@
 // The checks of the posix-shm lab (labs.md): each one a short story, in the
 // student's terms. Points, titles and default hints live in labs/posix-shm/lab.toml.
+#include <regex>
+#include <sstream>
+
 #include <labgrade/check.hpp>
 
 namespace {
@@ -8,7 +11,22 @@ using namespace std::chrono_literals;
 
 const std::string k_message = std::string("Hello, World!\n") + '\0';
 
-class PosixShm : public labgrade::LabCheck {};
+class PosixShm : public labgrade::LabCheck {
+ protected:
+  // A line "ptr addr: <pointer>" (%p, or the address in hex some other way):
+  // a pointer is printed; its value differs between runs and is never checked.
+  static void expect_pointer_line(labgrade::Run& program) {
+    static const std::regex pointer_line(R"(ptr addr: *(0[xX])?[0-9a-fA-F]+|ptr addr: *\(nil\))");
+    std::istringstream out(program.stdout_text());
+    for (std::string line; std::getline(out, line);) {
+      while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) line.pop_back();
+      if (std::regex_match(line, pointer_line)) return;
+    }
+    labgrade::fail_check({program.program().who() + " to print the line \"ptr addr: <pointer>\"",
+                          "its stdout: " + labgrade::c_literal(program.stdout_text()),
+                          "print the mapping's address once it is mapped: printf(\"ptr addr: %p\\n\", ptr)", false});
+  }
+};
 
 TEST_F(PosixShm, BothProgramsBuild) {
   expect_builds("shm_producer");
@@ -71,6 +89,22 @@ TEST_F(PosixShm, EndToEnd) {
   world.run(student("shm_producer")).exits(0);
   world.run(student("shm_consumer")).exits(0).stdout_has_line("Read ptr: Hello, World!");
   world.expect_shm_empty().hint("the consumer must shm_unlink the object once it has read it");
+}
+
+TEST_F(PosixShm, ProgramsPrintPointer) {
+  {
+    auto world = new_world();
+    auto producer = world.run(student("shm_producer"));
+    producer.exits(0);
+    expect_pointer_line(producer);
+  }
+  {
+    auto world = new_world();
+    world.run(reference("shm_producer")).exits(0);
+    auto consumer = world.run(student("shm_consumer"));
+    consumer.exits(0);
+    expect_pointer_line(consumer);
+  }
 }
 
 }  // namespace

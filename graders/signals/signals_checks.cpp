@@ -55,11 +55,19 @@ TEST_F(SignalsLab, IgnoresSigint) {
 }
 
 TEST_F(SignalsLab, SigtermEndsWithCount) {
-  auto world = new_world();
-  auto program = start(world);
-  for (int n = 1; n <= 3; ++n) usr1(program, n);
-  program.signal(SIGTERM);
-  program.exits(0).stdout_has_line("bye 3");
+  {  // three SIGUSR1s, then SIGTERM
+    auto world = new_world();
+    auto program = start(world);
+    for (int n = 1; n <= 3; ++n) usr1(program, n);
+    program.signal(SIGTERM);
+    program.exits(0).stdout_has_line("bye 3");
+  }
+  {  // SIGTERM before any SIGUSR1
+    auto world = new_world();
+    auto program = start(world);
+    program.signal(SIGTERM);
+    program.exits(0).stdout_has_line("bye 0").hint("with no SIGUSR1 before SIGTERM, the count is 0: print \"bye 0\"");
+  }
 }
 
 TEST_F(SignalsLab, SleepsWhileIdle) {
@@ -74,6 +82,30 @@ TEST_F(SignalsLab, SleepsWhileIdle) {
                           fmt::format("it used {:.0f} ms: it spins instead of sleeping", used * 1000), "", false});
   }
   program.kill();
+}
+
+TEST_F(SignalsLab, PrintsOnlyItsLines) {
+  auto world = new_world();
+  auto program = start(world);
+  usr1(program, 1);
+  program.signal(SIGINT);
+  usr1(program, 2);
+  program.signal(SIGTERM);
+  program.exits(0);
+  const std::string expected = "ready\nSIGUSR1 1\nSIGUSR1 2\nbye 2\n";
+  std::string printed = program.stdout_text(), lines;
+  for (std::size_t at = 0; at < printed.size();) {  // each line without its trailing blanks
+    std::size_t end = std::min(printed.find('\n', at), printed.size());
+    std::string line = printed.substr(at, end - at);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) line.pop_back();
+    lines += line + "\n";
+    at = end + 1;
+  }
+  if (lines != expected) {
+    labgrade::fail_check({"after SIGUSR1, SIGINT, SIGUSR1 and SIGTERM, your signals to print exactly the lines "
+                          "ready, SIGUSR1 1, SIGUSR1 2 and bye 2 on stdout",
+                          "its stdout: " + labgrade::c_literal(printed, 300), "", false});
+  }
 }
 
 }  // namespace

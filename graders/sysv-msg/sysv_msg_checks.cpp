@@ -2,6 +2,7 @@
 // holds SYSUOS, so ftok("SYSUOS", 'q') works; the grader lists the world's
 // queues from inside its IPC namespace.
 #include <algorithm>
+#include <filesystem>
 
 #include <fmt/format.h>
 #include <labgrade/check.hpp>
@@ -104,6 +105,42 @@ TEST_F(SysvMsg, ReceiverWithReferenceSender) {
   const auto sent = messages(8, 9, 255);
   world.run(reference("msg_sender").stdin_text(lines(sent))).exits(0);
   world.run(student("msg_receiver").args({std::to_string(sent.size())})).exits(0).stdout_is(lines(sent));
+}
+
+TEST_F(SysvMsg, ReceiverUsage) {
+  auto world = new_world();
+  world.run(student("msg_receiver"))
+      .exits(2)
+      .hint("run without N, it must print a usage message on stderr and exit(2): test argc before you use argv[1]")
+      .stderr_not_empty()
+      .hint("print the usage message on stderr: fprintf(stderr, \"usage: %s N [MSGTYP]\\n\", argv[0])");
+  world.run(student("msg_receiver").args({"ten"}))
+      .exits(2)
+      .hint("run as `msg_receiver ten`, it must say N is not a number (on stderr) and exit(2): atoi(\"ten\") is 0, "
+            "so use strtol(argv[1], &end, 10) and check that end != argv[1] and *end == '\\0'")
+      .stderr_not_empty()
+      .hint("print the usage message on stderr: fprintf(stderr, \"usage: %s N [MSGTYP]\\n\", argv[0])");
+}
+
+TEST_F(SysvMsg, FtokFailureReported) {
+  auto world = new_world();
+  const auto sysuos = world.world().workdir_from_outside() / "SYSUOS";
+  std::error_code error;
+  std::filesystem::remove(sysuos, error);  // ftok("SYSUOS", 'q') now fails
+  if (std::filesystem::exists(sysuos)) {
+    labgrade::fail_check({"a working directory without SYSUOS", "cannot remove " + sysuos.string() + ": " + error.message(),
+                          "", true});
+  }
+  world.run(student("msg_sender").stdin_text(lines(messages(2))))
+      .fails()
+      .hint("with no file SYSUOS, ftok returns -1: check it (if (key == -1) { perror(\"ftok\"); exit(1); }) "
+            "instead of using -1 as a key")
+      .stderr_not_empty();
+  world.run(student("msg_receiver").args({"2"}).time_limit(2s))
+      .fails()
+      .hint("with no file SYSUOS, ftok returns -1: check it (if (key == -1) { perror(\"ftok\"); exit(1); }) "
+            "instead of waiting on a queue nobody else uses")
+      .stderr_not_empty();
 }
 
 }  // namespace

@@ -106,4 +106,12 @@ TEST_F(SysvShm, ConsumerDetaches) {
   producer.exits(0);
 }
 
+TEST_F(SysvShm, ProducerDetaches) {
+  auto world = new_world();
+  auto producer = world.run(student("sysvshm_producer"));
+  producer.sleeps().hint("the producer must keep the segment while it sleeps: write 1..5, then sleep(10)");
+  producer.wake();
+  producer.exits(0).called("shmdt");
+}
+
 }  // namespace

@@ -14,11 +14,10 @@ int main(int argc, char *argv[]) {
     shared_data *shm;
     item next_consumed;
     int i, n;
-    if (argc != 2) {
+    if (argc != 2 || sscanf(argv[1], "%d", &n) != 1) {
         fprintf(stderr, "usage: %s N\n", argv[0]);
         exit(2);
     }
-    n = atoi(argv[1]);
     /* open (or create) the shared memory object */
     fd = shm_open(SHM_NAME, O_CREAT | O_RDWR, 0666);
     if (fd == -1) {

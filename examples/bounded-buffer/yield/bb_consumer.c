@@ -12,11 +12,12 @@
 
 int main(int argc, char *argv[])
 {
-    if (argc < 2) {
+    char *end = NULL;
+    long n = argc == 2 ? strtol(argv[1], &end, 10) : -1;
+    if (argc != 2 || end == argv[1] || *end != '\0' || n < 0) {
         fprintf(stderr, "usage: %s N\n", argv[0]);
         return 2;
     }
-    int n = atoi(argv[1]);
 
     int fd = shm_open(SHM_NAME, O_CREAT | O_RDWR, 0666);
     if (fd == -1) {

@@ -14,11 +14,12 @@ struct msgbuf_lab {
 
 int main(int argc, char *argv[])
 {
-    if (argc < 2 || argc > 3) {
+    char *end = NULL;
+    long n = argc >= 2 ? strtol(argv[1], &end, 10) : -1;
+    if (argc < 2 || argc > 3 || end == argv[1] || *end != '\0' || n < 0) {
         fprintf(stderr, "usage: %s N [MSGTYP]\n", argv[0]);
         exit(2);
     }
-    int n = atoi(argv[1]);
     long msgtyp = (argc == 3) ? atol(argv[2]) : 0;
 
     key_t key = ftok("SYSUOS", 'q');
