@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo: builds labgrade, then grades the bundled posix-shm submissions —
-# the lecture slides' code (9/9) and a typical buggy one (a failing report
+# the lecture slides' code (10/10) and a typical buggy one (a failing report
 # with hints). Exits 0 when both reports come out as they should.
 set -uo pipefail
 cd "$(dirname "$0")/.."

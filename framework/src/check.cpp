@@ -17,12 +17,13 @@
 
 #include "labgrade/error.hpp"
 #include "labgrade/proc_files.hpp"
+#include "check_internal.hpp"
 
 namespace labgrade {
 
 namespace fs = std::filesystem;
 
-namespace {
+namespace detail {
 
 constexpr std::size_t k_output_excerpt = 300;
 
@@ -47,7 +48,9 @@ bool has_line(const std::string& text, const std::string& line) {
   return false;
 }
 
-}  // namespace
+}  // namespace detail
+
+using namespace detail;
 
 std::string c_literal(const std::string& bytes, std::size_t max) {
   std::string out = "\"";
@@ -93,7 +96,7 @@ GradingContext*& GradingContext::current() {
   return context;
 }
 
-static GradingContext& context() {
+GradingContext& detail::context() {
   GradingContext* c = GradingContext::current();
   if (c == nullptr) throw GraderError("a check ran without a grading context (run it through labgrade)");
   return *c;
@@ -168,225 +171,6 @@ RunVerdict& RunVerdict::stdout_is(const std::string& bytes) {
 RunVerdict& RunVerdict::called(const std::string& function) {
   also([&] { return m_run.check_called(function); });
   return *this;
-}
-
-// ---- Run -----------------------------------------------------------------
-
-// What a program was doing when the check gave up on it, as advice.
-std::string activity_advice(const ProcessActivity& a, bool printed_nothing) {
-  if (a.waits_only_for_a_signal() && (a.blocked & a.pending) != 0) {
-    return fmt::format("when the check gave up it was asleep in {}() while {} waited for it, blocked: a blocked signal "
-                       "never ends the wait; unblock it first, or wait with sigsuspend and a mask without it",
-                       a.call, signal_names(a.blocked & a.pending));
-  }
-  if (a.waits_only_for_a_signal() && printed_nothing) {
-    return fmt::format("when the check gave up it was asleep in {}(), waiting for a signal, and nothing had reached "
-                       "its stdout: stdout is a pipe here, not a terminal, so printf's text waits in stdio's buffer "
-                       "until fflush(stdout)", a.call);
-  }
-  if (a.asleep && !a.call.empty()) return fmt::format("when the check gave up it was asleep in {}()", a.call);
-  if (!a.asleep) return "when the check gave up it was running (using the CPU): a loop that never ends?";
-  return {};
-}
-
-Failure Run::failure(std::string expected, std::string got) const {
-  Failure f{std::move(expected), std::move(got), "", m_program.role() == Role::reference};
-  if (!m_process->finished()) {
-    // The check has failed: there is nothing more to wait for. Say what it was doing, and stop it now.
-    if (auto activity = read_activity(m_process->pid()); activity && m_program.role() == Role::student) {
-      f.general_hint = activity_advice(*activity, m_process->stdout_text().empty());
-    }
-    m_process->kill();
-    m_process->wait();
-    return f;
-  }
-  const ProcessResult& r = m_process->wait();
-  if (f.grader_error) {
-    f.hint = "the reference program failed while setting up the check";
-  } else if (m_program.role() == Role::student && r.ending == ProcessResult::Ending::timed_out && !r.stuck.empty()) {
-    f.general_hint = "each of its processes waits for another: after fork both processes hold both ends of a pipe, "
-                     "and read() returns 0 only when every write end is closed, the reader's own copy included";
-  } else if (m_program.role() == Role::student && r.ending == ProcessResult::Ending::timed_out) {
-    f.general_hint = fmt::format("it was still running after {:g} s: is it waiting for something that never comes "
-                         "(a blocking call, a loop whose condition never changes)?", r.time_limit);
-  }
-  if (auto hit = m_limits.hit()) {
-    f.got += fmt::format(" ({})", *hit);
-    if (!f.grader_error)
-      f.general_hint = "every check runs its programs with limits on memory, processes and /dev/shm: "
-                       "look for a loop that forks, allocates or writes without end";
-  }
-  for (const auto& [stream, captured] : {std::pair{"stdout", m_process->stdout_captured()},
-                                         std::pair{"stderr", m_process->stderr_captured()}}) {
-    if (captured.truncated())
-      f.got += fmt::format(" (its {} was cut at {} KiB: it printed {} bytes)", stream, captured.bytes.size() / 1024, captured.total);
-  }
-  return f;
-}
-
-// How it ended, with what it said on stderr (students need both).
-std::string Run::ending_with_output() {
-  const ProcessResult& r = wait();
-  std::string text = fmt::format("{} {}{}", m_program.who(),
-                                 r.ending == ProcessResult::Ending::signaled ? "was " : "", r.describe());
-  std::string err = m_process->stderr_text();
-  if (!err.empty()) text += "; its stderr: " + excerpt(err);
-  return text;
-}
-
-std::optional<Failure> Run::check_exits(int status) {
-  if (wait().exited_with(status)) return std::nullopt;
-  return failure(fmt::format("{} to exit with status {}", m_program.who(), status), ending_with_output());
-}
-
-std::optional<Failure> Run::check_fails() {
-  const ProcessResult& r = wait();
-  if (r.ending == ProcessResult::Ending::exited && r.exit_status != 0) return std::nullopt;
-  return failure(fmt::format("{} to exit with a non-zero status", m_program.who()), ending_with_output());
-}
-
-std::optional<Failure> Run::check_within(std::chrono::duration<double> limit) {
-  const ProcessResult& r = wait();
-  if (r.ending != ProcessResult::Ending::timed_out && r.wall_seconds <= limit.count()) return std::nullopt;
-  return failure(fmt::format("{} to finish within {:g} s", m_program.who(), limit.count()),
-                 r.ending == ProcessResult::Ending::timed_out ? r.describe()
-                                                             : fmt::format("it took {:.2f} s", r.wall_seconds));
-}
-
-std::optional<Failure> Run::check_stdout_line(const std::string& line) {
-  wait();
-  std::string out = m_process->stdout_text();
-  if (has_line(out, line)) return std::nullopt;
-  return failure(fmt::format("{} to print the line {}", m_program.who(), c_literal(line)),
-                 fmt::format("its stdout: {}", excerpt(out)));
-}
-
-std::optional<Failure> Run::check_stdout_has(const std::string& text) {
-  wait();
-  std::string out = m_process->stdout_text();
-  if (out.find(text) != std::string::npos) return std::nullopt;
-  return failure(fmt::format("{} to print {}", m_program.who(), c_literal(text)),
-                 fmt::format("its stdout: {}", excerpt(out)));
-}
-
-std::optional<Failure> Run::check_stderr_not_empty() {
-  wait();
-  if (!m_process->stderr_text().empty()) return std::nullopt;
-  return failure(fmt::format("{} to print an error message on stderr", m_program.who()),
-                 fmt::format("nothing on stderr; its stdout: {}", excerpt(m_process->stdout_text())));
-}
-
-std::optional<Failure> Run::check_called(const std::string& function) {
-  wait();
-  if (!m_clock) throw GraderError("Run::called needs [clock] control = true in lab.toml");
-  if (m_clock->called(function)) return std::nullopt;
-  return failure(fmt::format("{} to call {}() before it exits", m_program.who(), function),
-                 fmt::format("it {} without calling {}()", wait().describe(), function));
-}
-
-std::optional<Failure> Run::check_sleeps() {
-  if (!m_clock) throw GraderError("Run::sleeps needs [clock] control = true in lab.toml");
-  if (m_clock->wait_for_sleep(*m_process, context().deadline)) return std::nullopt;
-  // It ended (or runs on, sleepless, until its time limit ends it).
-  return failure(fmt::format("{} to sleep (sleep, usleep or nanosleep) while it runs", m_program.who()),
-                 fmt::format("it ended without sleeping: {}", ending_with_output()));
-}
-
-std::optional<Failure> Run::check_stdout_is(const std::string& bytes) {
-  wait();
-  const Captured out = m_process->stdout_captured();
-  if (!out.truncated() && out.bytes == bytes) return std::nullopt;
-  std::size_t offset = 0;
-  while (offset < out.bytes.size() && offset < bytes.size() && out.bytes[offset] == bytes[offset]) ++offset;
-  std::string got;
-  if (offset < out.bytes.size() && offset < bytes.size()) {
-    got = fmt::format("the output differs first at byte {} (of {}): expected {}, got {}", offset, bytes.size(),
-                      c_literal(bytes.substr(offset, 16)), c_literal(out.bytes.substr(offset, 16)));
-  } else if (out.total < bytes.size()) {
-    got = fmt::format("only {} of the {} bytes (the rest never came)", out.total, bytes.size());
-  } else {
-    got = fmt::format("{} bytes instead of {}: extra output from byte {}: {}", out.total, bytes.size(), bytes.size(),
-                      c_literal(out.bytes.substr(std::min(bytes.size(), out.bytes.size()), 16)));
-  }
-  if (bytes.size() <= 64) got += "; all of it: " + excerpt(out.bytes);
-  return failure(fmt::format("{} to print exactly the {} bytes it was given", m_program.who(), bytes.size()), got);
-}
-
-namespace {
-
-std::vector<std::string> complete_lines(const std::string& out) {
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  for (std::size_t nl; (nl = out.find('\n', start)) != std::string::npos; start = nl + 1) {
-    lines.push_back(trim_right(out.substr(start, nl - start)));
-  }
-  return lines;
-}
-
-// A program asleep this long in pause or sigsuspend, while the check only
-// waits, will not wake: nothing will send it a signal.
-constexpr auto k_asleep_for_good = std::chrono::milliseconds(500);
-
-}  // namespace
-
-std::optional<Failure> Run::check_prints_line(const std::string& line, std::chrono::duration<double> timeout,
-                                              bool next) {
-  using Clock = std::chrono::steady_clock;
-  const std::string wanted = trim_right(line);
-  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(timeout);
-  bool asleep = false;  // in pause/sigsuspend since asleep_since
-  Clock::time_point asleep_since{};
-  std::string other;  // next: the line it printed instead
-  for (;;) {
-    const bool ready = m_process->wait_for_stdout(
-        [&](const std::string& out) {
-          if (!next) return has_line(out, wanted);
-          const auto lines = complete_lines(out);
-          return lines.size() > m_lines_read;
-        },
-        std::min<Clock::duration>(std::chrono::milliseconds(50), std::max<Clock::duration>(deadline - Clock::now(), {})));
-    if (ready) {
-      if (!next) return std::nullopt;
-      const std::string got = complete_lines(m_process->stdout_text())[m_lines_read];
-      ++m_lines_read;
-      if (got == wanted) return std::nullopt;
-      other = got;
-      break;
-    }
-    if (m_process->finished() || Clock::now() >= deadline) break;
-    const auto activity = read_activity(m_process->pid());
-    if (activity && activity->waits_only_for_a_signal()) {
-      if (!asleep) asleep = true, asleep_since = Clock::now();
-      if (Clock::now() - asleep_since >= k_asleep_for_good) break;
-    } else {
-      asleep = false;
-    }
-  }
-  std::string got;
-  if (!other.empty()) got = fmt::format("it printed {} instead", c_literal(other));
-  else if (m_process->finished()) got = fmt::format("it ended first: {}", ending_with_output());
-  else if (asleep && Clock::now() < deadline) got = "it went to sleep waiting for a signal without printing it";
-  else got = fmt::format("nothing like it within {:g} s", timeout.count());
-  return failure(fmt::format("{} to print the line {}{}", m_program.who(), c_literal(line), next ? " next" : ""),
-                 fmt::format("{}; its stdout so far: {}", got, excerpt(m_process->stdout_text())));
-}
-
-std::optional<Failure> Run::check_still_running(std::chrono::duration<double> settle) {
-  if (settle.count() > 0) m_process->wait_for(settle);
-  if (!m_process->finished()) return std::nullopt;
-  return failure(fmt::format("{} to still be running", m_program.who()), ending_with_output());
-}
-
-double Run::cpu_seconds() const {
-  const std::string path = fmt::format("/proc/{}/stat", m_process->pid());
-  auto stat = read_proc_stat(path);
-  if (!stat) throw GraderError("cannot read " + path);
-  return stat->cpu_seconds();
-}
-
-void Run::wake() {
-  if (!m_clock) throw GraderError("Run::wake needs [clock] control = true in lab.toml");
-  m_clock->wake();
 }
 
 // ---- CheckWorld ----------------------------------------------------------

@@ -259,7 +259,7 @@ class MismatchedLab : public ::testing::Test {
 TEST_F(MismatchedLab, CheckMissingFromTheGraderIsALabSpecError) {
   std::string message = grading_error(original() + "\n[[checks]]\ntest = \"NoSuchCheck\"\ntitle = \"missing\"\n");
   EXPECT_THAT(message, HasSubstr("no check \"NoSuchCheck\" in the grader suite FakeLab"));
-  EXPECT_THAT(message, HasSubstr("checks[6].test"));
+  EXPECT_THAT(message, HasSubstr("checks[9].test"));
 }
 
 TEST_F(MismatchedLab, GraderCheckMissingFromLabTomlIsALabSpecError) {
