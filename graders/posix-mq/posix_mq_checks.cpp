@@ -85,7 +85,8 @@ TEST_F(PosixMq, QueueAttributes) {
     CheckWorld::wait_until([&] {
       return labgrade::posix_queue(world.world(), k_queue).has_value() || consumer.process().finished();
     }, 3s);
-    consumer.still_running().hint("started first, the consumer creates the queue (O_CREAT) and waits in mq_receive (no O_NONBLOCK)");
+    // The queue appears before the first mq_receive: a consumer that does not wait (O_NONBLOCK) ends right after.
+    consumer.still_running_after(300ms).hint("started first, the consumer creates the queue (O_CREAT) and waits in mq_receive (no O_NONBLOCK)");
     world.expect_posix_queue(k_queue)
         .hint("started first, the consumer creates /SYSUOS_mq: mq_open with O_CREAT")
         .max_messages(10)
