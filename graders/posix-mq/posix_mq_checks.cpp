@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 #include <labgrade/check.hpp>
+#include <labgrade/proc_files.hpp>
 
 #include "labgrade/lab_data.hpp"
 
@@ -85,8 +86,12 @@ TEST_F(PosixMq, QueueAttributes) {
     CheckWorld::wait_until([&] {
       return labgrade::posix_queue(world.world(), k_queue).has_value() || consumer.process().finished();
     }, 3s);
-    // The queue appears before the first mq_receive: a consumer that does not wait (O_NONBLOCK) ends right after.
-    consumer.still_running_after(300ms).hint("started first, the consumer creates the queue (O_CREAT) and waits in mq_receive (no O_NONBLOCK)");
+    // The queue appears before the first mq_receive: wait until the consumer sleeps in it, or ends (O_NONBLOCK).
+    CheckWorld::wait_until([&] {
+      const auto now = labgrade::read_activity(consumer.process().pid());
+      return consumer.process().finished() || (now && now->asleep && now->call == "mq_receive");
+    }, 1s);
+    consumer.still_running().hint("started first, the consumer creates the queue (O_CREAT) and waits in mq_receive (no O_NONBLOCK)");
     world.expect_posix_queue(k_queue)
         .hint("started first, the consumer creates /SYSUOS_mq: mq_open with O_CREAT")
         .max_messages(10)
