@@ -370,6 +370,23 @@ void LabCheck::expect_builds(const std::string& program, const std::string& vari
   fail_not_built(build, what, "read the compiler's first error: it names the file and line");
 }
 
+void LabCheck::expect_rejects_bad_count(const std::string& program, const std::string& usage) {
+  auto world = new_world();
+  const std::string on_stderr = fmt::format("print the usage message on stderr: fprintf(stderr, \"{}\\n\", argv[0])", usage);
+  world.run(student(program))
+      .exits(2)
+      .hint("run without N, it must print a usage message on stderr and exit(2): test argc before you use argv[1]")
+      .stderr_not_empty()
+      .hint(on_stderr);
+  world.run(student(program).args({"ten"}))
+      .exits(2)
+      .hint(fmt::format("run as `{} ten`, it must say N is not a number (on stderr) and exit(2): atoi(\"ten\") is 0, "
+                        "so use strtol(argv[1], &end, 10) and check that end != argv[1] and *end == '\\0'",
+                        program))
+      .stderr_not_empty()
+      .hint(on_stderr);
+}
+
 std::string LabCheck::nonce_hex(std::size_t digits) {
   static std::random_device device;
   std::uniform_int_distribution<int> hex(0, 15);

@@ -400,6 +400,10 @@ class LabCheck : public ::testing::Test {
   Program reference(const std::string& name) { return Program(Role::reference, name); }
   /// The student's program compiled (for the variant); fails the check with the compiler's first errors otherwise.
   void expect_builds(const std::string& program, const std::string& variant = "default");
+  /// The student's `program`, which takes a count N as its first argument,
+  /// refuses a missing one and a non-number ("ten"): exit status 2 and a
+  /// message on stderr (`usage` is the message the hint suggests, e.g. "usage: %s N").
+  void expect_rejects_bad_count(const std::string& program, const std::string& usage);
   /// `digits` fresh random hex digits: data a hard-coded answer can't match.
   static std::string nonce_hex(std::size_t digits);
   const LabSpec& lab() const;
