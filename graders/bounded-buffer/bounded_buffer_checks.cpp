@@ -363,15 +363,20 @@ TEST_F(BoundedBuffer, ItemsArriveInOrder) {
       auto world = new_world();
       auto consumer = world.run(peer("bb_consumer").variant(size.variant).args({std::to_string(items.size())}));
       auto producer = world.run(student("bb_producer").variant(size.variant).stdin_text(lines(items)));
-      producer.exits(0);
-      consumer.exits(0).hint("your producer's items never all arrived: does it move `in` for every item?");
+      producer.exits(0).hint(fmt::format("{}, fed {} items: your producer must put them all and exit 0; wait only "
+                                         "while the buffer is full, ((in + 1) % BUFFER_SIZE) == out",
+                                         size_note(size), items.size()));
+      consumer.exits(0).hint(fmt::format("{}: your producer's items never all arrived: does it move `in` for every item?",
+                                         size_note(size)));
       expect_items(consumer, items, "the reference bb_consumer, fed by your bb_producer,", size_note(size));
     }
     {  // the reference producer started first, the student's consumer
       auto world = new_world();
       auto producer = world.run(peer("bb_producer").variant(size.variant).stdin_text(lines(items)));
       auto consumer = world.run(student("bb_consumer").variant(size.variant).args({std::to_string(items.size())}));
-      consumer.exits(0);
+      consumer.exits(0).hint(fmt::format("{}, asked for {} items: your consumer must take them all and exit 0; wait "
+                                         "only while the buffer is empty, in == out",
+                                         size_note(size), items.size()));
       expect_items(consumer, items, "your bb_consumer", size_note(size));
       producer.exits(0);
     }
