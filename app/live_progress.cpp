@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "labgrade/content_hash.hpp"  // format_points
+#include "labgrade/reporters.hpp"
 
 namespace labgrade {
 
@@ -41,13 +41,7 @@ void LiveProgress::show(const GradeEvent& e) {
       break;
     case GradeEvent::Kind::ended: {
       const CheckResult& r = *e.result;
-      const bool passed = r.status == CheckResult::Status::passed;
-      const char* mark = passed ? "PASS" : r.status == CheckResult::Status::skipped ? "SKIP"
-                         : r.status == CheckResult::Status::grader_error ? "ERR " : r.advisory() ? "NOTE" : "FAIL";
-      const char* colour = passed ? "32" : r.status == CheckResult::Status::grader_error ? "35"
-                           : r.status == CheckResult::Status::skipped || r.advisory() ? "33" : "31";
-      const std::string score = r.advisory() ? "advisory" : format_points(r.score) + "/" + format_points(r.max_score);
-      write(fmt::format("\r\033[K  \033[{}m{}\033[0m {:<{}} {:>8}  {:.1f} s\n", colour, mark, r.title, m_width, score, r.seconds));
+      write(fmt::format("\r\033[K{}  {:.1f} s\n", format_check_line(r, m_width, TextStyle{.colour = true}), r.seconds));
       m_status = false;
       ++m_lines;
       break;

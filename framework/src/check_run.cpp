@@ -44,9 +44,7 @@ Failure Run::failure(std::string expected, std::string got) const {
     if (auto activity = read_activity(m_process->pid()); activity && m_program.role() == Role::student) {
       f.general_hint = activity_advice(*activity, m_process->stdout_text().empty());
     }
-    m_process->kill();
-    m_process->wait();
-    return f;
+    m_process->kill();  // its ending is then "killed", never "timed out": no hang advice below
   }
   const ProcessResult& r = m_process->wait();
   if (f.grader_error) {

@@ -115,6 +115,26 @@ std::string kit_filter_header(const LabSpec& lab, const std::vector<std::string>
   return out;
 }
 
+// g++ over the lab's checks into `output`: `head` before the sources (extra
+// sources, options), `tail` after them (libraries). A compile error is the
+// instructor's, named by file and line.
+void compile_lab_checks(const LabSpec& lab, const std::vector<fs::path>& sources, const fs::path& output,
+                        const std::vector<std::string>& head, const std::vector<std::string>& tail) {
+  SpawnOptions options;
+  options.argv = {k_compiler, "-std=c++20", "-O1", "-DFMT_HEADER_ONLY=1"};
+  options.argv.insert(options.argv.end(), head.begin(), head.end());
+  options.argv.insert(options.argv.end(), {"-I" + framework_files().include_dir.string(), "-I" + graders_dir(lab).string(),
+                                            "-o", output.string()});
+  for (const auto& s : sources) {
+    if (s.extension() == ".cpp") options.argv.push_back(s.string());
+  }
+  options.argv.insert(options.argv.end(), tail.begin(), tail.end());
+  options.time_limit = k_compile_time_limit;
+  options.output_cap = 256 * 1024;
+  auto gxx = Process::spawn(options);
+  if (!gxx->wait().exited_with(0)) throw_compile_error(lab, gxx->stderr_text() + gxx->stdout_text());
+}
+
 }  // namespace
 
 bool FrameworkFiles::usable() const {
@@ -160,18 +180,10 @@ ExternalChecks compile_checks(const LabSpec& lab, const fs::path& cache_dir) {
     fs::create_directories(lab_cache);
     TempDir staging(".building-", lab_cache);
     std::ofstream(staging.path() / "runner_main.cpp") << k_runner_main;
-    SpawnOptions options;
-    options.argv = {k_compiler, "-std=c++20", "-O1", "-DFMT_HEADER_ONLY=1", "-I" + framework.include_dir.string(), "-I" + dir.string(),
-                    "-o", (staging.path() / "check-runner").string(), (staging.path() / "runner_main.cpp").string()};
-    for (const auto& s : sources) {
-      if (s.extension() == ".cpp") options.argv.push_back(s.string());
-    }
-    options.argv.push_back(framework.library.string());
-    options.argv.insert(options.argv.end(), link_libraries().begin(), link_libraries().end());
-    options.time_limit = k_compile_time_limit;
-    options.output_cap = 256 * 1024;
-    auto gxx = Process::spawn(options);
-    if (!gxx->wait().exited_with(0)) throw_compile_error(lab, gxx->stderr_text() + gxx->stdout_text());
+    std::vector<std::string> libraries = {framework.library.string()};
+    libraries.insert(libraries.end(), link_libraries().begin(), link_libraries().end());
+    compile_lab_checks(lab, sources, staging.path() / "check-runner", {(staging.path() / "runner_main.cpp").string()},
+                       libraries);
     std::error_code ec;
     fs::rename(staging.path(), final_dir, ec);
     if (ec && !fs::is_regular_file(runner))
@@ -199,20 +211,10 @@ void link_kit_program(const LabSpec& lab, const std::vector<std::string>& left_o
   TempDir scratch("labgrade-kit-program-");
   const fs::path filter = scratch.path() / "labgrade_kit_filter.hpp";
   std::ofstream(filter) << kit_filter_header(lab, left_out);
-  SpawnOptions options;
-  options.argv = {k_compiler, "-std=c++20", "-O1", "-DFMT_HEADER_ONLY=1", "-include", filter.string(),
-                  "-I" + framework.include_dir.string(), "-I" + dir.string(), "-o", program.string()};
-  for (const auto& s : sources) {
-    if (s.extension() == ".cpp") options.argv.push_back(s.string());
-  }
   // Statically but for glibc (libstdc++, libgcc, GoogleTest, libseccomp), and stripped.
-  options.argv.insert(options.argv.end(), {framework.student_library.string(), framework.library.string(),
-                                            "-static-libstdc++", "-static-libgcc", "-Wl,-Bstatic", "-lgtest",
-                                            "-lseccomp", "-Wl,-Bdynamic", "-pthread", "-s"});
-  options.time_limit = k_compile_time_limit;
-  options.output_cap = 256 * 1024;
-  auto gxx = Process::spawn(options);
-  if (!gxx->wait().exited_with(0)) throw_compile_error(lab, gxx->stderr_text() + gxx->stdout_text());
+  compile_lab_checks(lab, sources, program, {"-include", filter.string()},
+                     {framework.student_library.string(), framework.library.string(), "-static-libstdc++",
+                      "-static-libgcc", "-Wl,-Bstatic", "-lgtest", "-lseccomp", "-Wl,-Bdynamic", "-pthread", "-s"});
 }
 
 }  // namespace labgrade

@@ -26,6 +26,24 @@ std::string indent(const std::string& text, const std::string& prefix, const std
 
 }  // namespace
 
+std::string format_check_line(const CheckResult& c, std::size_t width, const TextStyle& style) {
+  const char* mark = "PASS";
+  const char* colour = "32";
+  if (c.status == CheckResult::Status::failed) {
+    mark = c.advisory() ? "NOTE" : "FAIL";
+    colour = c.advisory() ? "33" : "31";
+  } else if (c.status == CheckResult::Status::grader_error) {
+    mark = "ERR ";
+    colour = "35";
+  } else if (c.status == CheckResult::Status::skipped) {
+    mark = "SKIP";
+    colour = "33";
+  }
+  const std::string painted = style.colour ? fmt::format("\033[{}m{}\033[0m", colour, mark) : mark;
+  const std::string score = c.advisory() ? "advisory" : format_points(c.score) + "/" + format_points(c.max_score);
+  return fmt::format("  {} {:<{}} {:>8}", painted, c.title, width, score);
+}
+
 std::string format_text(const Report& report, const TextStyle& style) {
   auto paint = [&](const char* code, const std::string& text) {
     return style.colour ? fmt::format("\033[{}m{}\033[0m", code, text) : text;
@@ -55,23 +73,10 @@ std::string format_text(const Report& report, const TextStyle& style) {
   std::size_t width = 20;
   for (const auto& c : report.checks) width = std::max(width, c.title.size());
   for (const auto& c : report.checks) {
-    const char* mark = "PASS";
-    const char* colour = "32";
-    if (c.status == CheckResult::Status::failed) {
-      mark = c.advisory() ? "NOTE" : "FAIL";
-      colour = c.advisory() ? "33" : "31";
-      if (!c.advisory()) ++failed;
-    } else if (c.status == CheckResult::Status::grader_error) {
-      mark = "ERR ";
-      colour = "35";
-      ++grader_errors;
-    } else if (c.status == CheckResult::Status::skipped) {
-      mark = "SKIP";
-      colour = "33";
-      ++skipped;
-    }
-    std::string score = c.advisory() ? "advisory" : format_points(c.score) + "/" + format_points(c.max_score);
-    out += fmt::format("  {} {:<{}} {:>8}\n", paint(colour, mark), c.title, width, score);
+    if (c.status == CheckResult::Status::failed && !c.advisory()) ++failed;
+    if (c.status == CheckResult::Status::grader_error) ++grader_errors;
+    if (c.status == CheckResult::Status::skipped) ++skipped;
+    out += format_check_line(c, width, style) + "\n";
     if (c.status == CheckResult::Status::passed) continue;
     if (c.status == CheckResult::Status::skipped) {
       out += indent(c.got, "                   ", "       skipped:    ");

@@ -16,6 +16,10 @@ struct TextStyle {
   bool colour = false;
 };
 
+/// A check's line as the text report shows it ("  PASS title    1/1"), the
+/// title padded to `width`, its mark painted when style.colour; no newline.
+std::string format_check_line(const CheckResult& check, std::size_t width, const TextStyle& style);
+
 /// For a person: each check with pass/fail and points, and for a failure what
 /// was expected, what happened and a hint; a summary line.
 std::string format_text(const Report& report, const TextStyle& style);
