@@ -206,7 +206,8 @@ Run CheckWorld::run(Program program) {
     options.pass_fds = {{program_end.get(), ClockChannel::k_program_fd}};
     options.env = {ClockChannel::env_fd(), ClockChannel::env_scale(ctx.lab.clock_scale)};
   }
-  m_last_program = program.who();
+  if (std::find(m_programs_run.begin(), m_programs_run.end(), program.who()) == m_programs_run.end())
+    m_programs_run.push_back(program.who());
   auto process = m_world->spawn(std::move(options));
   if (is_student) m_student_processes.emplace_back(program.who(), process);
   return Run(std::move(program), process, std::move(clock), innermost_pid(process->pid()), m_world->limits_probe());
@@ -250,7 +251,11 @@ std::string CheckWorld::shm_listing() const {
 }
 
 std::string CheckWorld::after_last_run() const {
-  return m_last_program.empty() ? "" : " after " + m_last_program + " ran";
+  std::string names;
+  for (std::size_t i = 0; i < m_programs_run.size(); ++i) {
+    names += (i == 0 ? "" : i + 1 == m_programs_run.size() ? " and " : ", ") + m_programs_run[i];
+  }
+  return names.empty() ? "" : " after " + names + " ran";
 }
 
 Verdict CheckWorld::expect_shm_empty() {
@@ -339,6 +344,7 @@ CheckWorld LabCheck::make_world(bool cores_to_itself) {
   options.scratch_parent = ctx.scratch;
   options.world_limits = CgroupLimits{ctx.lab.limits.world_memory_mb, ctx.lab.limits.processes};
   options.cores_to_itself = cores_to_itself;
+  options.spinning_is_waiting = ctx.lab.spinning_is_waiting;
   options.hidden = {ctx.lab.dir(), ctx.lab.reference_dir};
   auto world = std::make_unique<World>(options);
   // A world may wait for the machine (isolation off: one at a time; or for

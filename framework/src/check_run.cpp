@@ -3,14 +3,19 @@
 // says what it was doing.
 #include "labgrade/check.hpp"
 
+#include <signal.h>
+
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "check_internal.hpp"
+#include "labgrade/diagnosis.hpp"
 #include "labgrade/error.hpp"
 #include "labgrade/proc_files.hpp"
 
@@ -20,47 +25,74 @@ using namespace detail;
 
 // ---- Run -----------------------------------------------------------------
 
-// What a program was doing when the check gave up on it, as advice.
-std::string activity_advice(const ProcessActivity& a, bool printed_nothing) {
+namespace {
+
+// What a program was doing when the check gave up on it, as advice; `cause`:
+// that explains the failure.
+struct Advice {
+  std::string text;
+  bool cause = false;
+};
+
+Advice activity_advice(const ProcessActivity& a, bool printed_nothing) {
   if (a.waits_only_for_a_signal() && (a.blocked & a.pending) != 0) {
-    return fmt::format("when the check gave up it was asleep in {}() while {} waited for it, blocked: a blocked signal "
+    return {fmt::format("when the check gave up it was asleep in {}() while {} waited for it, blocked: a blocked signal "
                        "never ends the wait; unblock it first, or wait with sigsuspend and a mask without it",
-                       a.call, signal_names(a.blocked & a.pending));
+                       a.call, signal_names(a.blocked & a.pending)), true};
   }
   if (a.waits_only_for_a_signal() && printed_nothing) {
-    return fmt::format("when the check gave up it was asleep in {}(), waiting for a signal, and nothing had reached "
+    return {fmt::format("when the check gave up it was asleep in {}(), waiting for a signal, and nothing had reached "
                        "its stdout: stdout is a pipe here, not a terminal, so printf's text waits in stdio's buffer "
-                       "until fflush(stdout)", a.call);
+                       "until fflush(stdout)", a.call), true};
   }
-  if (a.asleep && !a.call.empty()) return fmt::format("when the check gave up it was asleep in {}()", a.call);
-  if (!a.asleep) return "when the check gave up it was running (using the CPU): a loop that never ends?";
+  if (a.asleep && !a.call.empty()) return {fmt::format("when the check gave up it was asleep in {}()", a.call)};
+  if (!a.asleep) return {"when the check gave up it was running (using the CPU): a loop that never ends?"};
   return {};
 }
+
+// The cause of a student program's failure that its ending shows, most
+// telling first: a wait nothing could end, a SIGBUS on shared memory, an
+// error it reported with perror before exiting non-zero.
+std::optional<std::string> observed_cause(const ProcessResult& r, const std::string& stderr_text,
+                                          const std::filesystem::path& shm_dir) {
+  if (r.ending == ProcessResult::Ending::timed_out && !r.stuck_advice.empty()) return r.stuck_advice;
+  if (r.ending == ProcessResult::Ending::signaled && r.signal == SIGBUS) return sigbus_cause(shm_dir, r.wall_seconds);
+  if (r.ending == ProcessResult::Ending::exited && r.exit_status != 0) return perror_cause(stderr_text);
+  return std::nullopt;
+}
+
+}  // namespace
 
 Failure Run::failure(std::string expected, std::string got) const {
   Failure f{std::move(expected), std::move(got), "", m_program.role() == Role::reference};
   if (!m_process->finished()) {
     // The check has failed: there is nothing more to wait for. Say what it was doing, and stop it now.
     if (auto activity = read_activity(m_process->pid()); activity && m_program.role() == Role::student) {
-      f.general_hint = activity_advice(*activity, m_process->stdout_text().empty());
+      const Advice advice = activity_advice(*activity, m_process->stdout_text().empty());
+      f.general_hint = advice.text;
+      f.observed = advice.cause;
     }
     m_process->kill();  // its ending is then "killed", never "timed out": no hang advice below
   }
   const ProcessResult& r = m_process->wait();
+  std::optional<std::string> cause;
+  if (m_program.role() == Role::student && !f.observed) cause = observed_cause(r, m_process->stderr_text(), m_limits.shm_dir);
   if (f.grader_error) {
     f.hint = "the reference program failed while setting up the check";
-  } else if (m_program.role() == Role::student && r.ending == ProcessResult::Ending::timed_out && !r.stuck.empty()) {
-    f.general_hint = "each of its processes waits for another: after fork both processes hold both ends of a pipe, "
-                     "and read() returns 0 only when every write end is closed, the reader's own copy included";
-  } else if (m_program.role() == Role::student && r.ending == ProcessResult::Ending::timed_out) {
+  } else if (cause) {
+    f.general_hint = *cause;
+    f.observed = true;
+  } else if (m_program.role() == Role::student && r.ending == ProcessResult::Ending::timed_out && r.stuck.empty()) {
     f.general_hint = fmt::format("it was still running after {:g} s: is it waiting for something that never comes "
                          "(a blocking call, a loop whose condition never changes)?", r.time_limit);
   }
   if (auto hit = m_limits.hit()) {
     f.got += fmt::format(" ({})", *hit);
-    if (!f.grader_error)
+    if (!f.grader_error) {
       f.general_hint = "every check runs its programs with limits on memory, processes and /dev/shm: "
                        "look for a loop that forks, allocates or writes without end";
+      f.observed = true;
+    }
   }
   for (const auto& [stream, captured] : {std::pair{"stdout", m_process->stdout_captured()},
                                          std::pair{"stderr", m_process->stderr_captured()}}) {
@@ -155,7 +187,12 @@ std::optional<Failure> Run::check_stdout_is(const std::string& bytes) {
                       c_literal(out.bytes.substr(std::min(bytes.size(), out.bytes.size()), 16)));
   }
   if (bytes.size() <= 64) got += "; all of it: " + excerpt(out.bytes);
-  return failure(fmt::format("{} to print exactly the {} bytes it was given", m_program.who(), bytes.size()), got);
+  const bool echo = m_program.stdin_input() && m_program.stdin_input()->bytes() == bytes;
+  std::string expected;
+  if (echo) expected = fmt::format("{} to print exactly the {} bytes it was given", m_program.who(), bytes.size());
+  else if (bytes.size() <= 64) expected = fmt::format("{} to print exactly {}", m_program.who(), c_literal(bytes));
+  else expected = fmt::format("{} to print exactly the {} bytes expected", m_program.who(), bytes.size());
+  return failure(expected, got);
 }
 
 namespace {

@@ -185,6 +185,7 @@ class ResultWriter : public ::testing::EmptyTestEventListener {
       r.got = failure->got;
       r.hint = failure->hint.empty() ? spec->hint : failure->hint;
       if (!failure->general_hint.empty()) r.hint += (r.hint.empty() ? "" : "\n") + failure->general_hint;
+      if (failure->observed) r.cause = failure->general_hint;
     } else if (info.result()->Passed()) {
       r.status = CheckResult::Status::passed;
       r.score = spec->points;

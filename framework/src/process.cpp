@@ -97,11 +97,19 @@ std::string ProcessResult::describe() const {
     }
     case Ending::timed_out:
       if (!stuck.empty()) {
-        return fmt::format("was stuck after {:.1f} s, and would never have ended (a deadlock: {})", wall_seconds, stuck);
+        return fmt::format("was stuck after {:.1f} s, and would never have ended ({})", wall_seconds, stuck);
       }
       return fmt::format("timed out after {:g} s", time_limit);
   }
   return "ended";
+}
+
+Process::Awaiting::Awaiting(AwaitCount count) : m_count(std::move(count)) {
+  if (m_count) ++*m_count;
+}
+
+Process::Awaiting::~Awaiting() {
+  if (m_count) --*m_count;
 }
 
 std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
@@ -111,6 +119,7 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
   self->m_output_cap = options.output_cap;
   self->m_time_limit = options.time_limit;
   self->m_deadlock_check = options.deadlock_check;
+  self->m_awaits = options.awaits;
   self->m_limit_check = options.limit_check;
   self->m_seccomp = options.seccomp != nullptr;
 
@@ -462,7 +471,8 @@ void Process::finish_locked(const siginfo_t& info, const ::rusage& usage) {
     r.signal = info.si_status;
   }
   if (m_timed_out) r.ending = ProcessResult::Ending::timed_out;
-  r.stuck = m_stuck;
+  r.stuck = m_stuck.why;
+  r.stuck_advice = m_stuck.advice;
   m_result = r;
   m_changed.notify_all();
 }

@@ -42,7 +42,8 @@ nlohmann::json to_json(const CheckResult& r) {
   return {{"test", r.test},         {"title", r.title}, {"status", status_name(r.status)},
           {"score", r.score},       {"max_score", r.max_score}, {"expected", r.expected},
           {"got", r.got},           {"hint", r.hint},   {"visibility", r.visibility},
-          {"tags", r.tags},         {"seconds", r.seconds}, {"blocked_by", r.blocked_by}};
+          {"tags", r.tags},         {"seconds", r.seconds}, {"blocked_by", r.blocked_by},
+          {"cause", r.cause}};
 }
 
 CheckResult check_result_from_json(const nlohmann::json& j) {
@@ -59,6 +60,7 @@ CheckResult check_result_from_json(const nlohmann::json& j) {
   r.tags = j.at("tags").get<std::vector<std::string>>();
   r.seconds = j.at("seconds").get<double>();
   r.blocked_by = j.value("blocked_by", std::string());
+  r.cause = j.value("cause", std::string());
   return r;
 }
 
@@ -90,7 +92,10 @@ bool Report::passed() const {
 
 std::vector<Cause> Report::causes() const {
   std::vector<Cause> out;
-  std::vector<std::string> findings;  // each cause's `got`, to see the same failure again
+  // Each cause's `got` and observed cause, to see the same failure again:
+  // the same words, or the same cause observed (a deadlock on the same
+  // call, the same signal where the same fix applies).
+  std::vector<std::pair<std::string, std::string>> findings;
   auto cause_of = [&](const std::string& test) -> Cause* {
     for (auto& c : out) {
       if (std::find(c.checks.begin(), c.checks.end(), test) != c.checks.end()) return &c;
@@ -102,13 +107,15 @@ std::vector<Cause> Report::causes() const {
     Cause* joined = nullptr;
     if (c.status == CheckResult::Status::skipped && !c.blocked_by.empty()) joined = cause_of(c.blocked_by);
     for (std::size_t i = 0; joined == nullptr && c.status == CheckResult::Status::failed && i < out.size(); ++i) {
-      if (!c.got.empty() && findings[i] == c.got) joined = &out[i];
+      if ((!c.got.empty() && findings[i].first == c.got) || (!c.cause.empty() && findings[i].second == c.cause))
+        joined = &out[i];
     }
     if (joined != nullptr) {
       joined->checks.push_back(c.test);
     } else {
       out.push_back(Cause{c.test, c.title, {c.test}});
-      findings.push_back(c.status == CheckResult::Status::failed ? c.got : "");
+      if (c.status == CheckResult::Status::failed) findings.emplace_back(c.got, c.cause);
+      else findings.emplace_back();
     }
   }
   return out;

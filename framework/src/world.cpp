@@ -94,7 +94,8 @@ World::World(const WorldOptions& options) : World(options, detect_isolation()) {
 World::World(const WorldOptions& options, Isolation isolation)
     : m_isolation(isolation), m_workdir("labgrade-world-", options.scratch_parent),
       m_workdir_bind(options.workdir_bind), m_shm_names(options.shm_names), m_mq_names(options.mq_names),
-      m_files(options.files), m_shm_mb(options.shm_mb), m_workdir_mb(options.workdir_mb) {
+      m_files(options.files), m_shm_mb(options.shm_mb), m_workdir_mb(options.workdir_mb),
+      m_spinning_is_waiting(options.spinning_is_waiting) {
   const auto asked = std::chrono::steady_clock::now();
   // Taken first, before the host (isolation off): always in this order.
   if (options.cores_to_itself) m_cores_lock = machine_lock("labgrade-cores-to-itself");
@@ -270,11 +271,12 @@ std::shared_ptr<Process> World::spawn(SpawnOptions options) {
   options.env = std::move(env);
   options.exec_by_descriptor = true;  // its binary is not inside the world (or not reachable by its user)
   options.run_as = m_user.run_as();
+  options.awaits = m_awaits;
   if (m_isolation != Isolation::none) {
     options.join_pidfd = m_init_pidfd.get();
     options.join_flags = namespace_flags();
     // A world that can never move again ends its programs at once (a forgotten close of a pipe's end).
-    auto watch = std::make_shared<DeadlockWatch>(m_init_pid);
+    auto watch = std::make_shared<DeadlockWatch>(m_init_pid, m_awaits, m_spinning_is_waiting);
     options.deadlock_check = [watch] { return watch->look(); };
     options.signal_guard.emplace(fmt::format("/proc/{}/root/proc", m_init_pid));
     options.seccomp = &SeccompFilter::for_programs();

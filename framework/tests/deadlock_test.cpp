@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -40,10 +41,17 @@ class Deadlock : public ::testing::Test {
     options.interactive_stdin = interactive;
     return world.spawn(options);
   }
-  // A deadlocked program alone in a world: ended long before its 10 s limit.
-  ProcessResult run_stuck(const std::filesystem::path& exe) {
+  // A deadlocked program alone in a world: ended long before its 10 s limit
+  // (`awaited`: while the test waits for its end as a check does, Run::wait).
+  ProcessResult run_stuck(const std::filesystem::path& exe, bool awaited = false) {
     World world(WorldOptions{});
-    ProcessResult r = run(world, exe)->wait();
+    auto p = run(world, exe);
+    auto wait = [&] {
+      if (!awaited) return p->wait();
+      Process::Awaiting awaiting = p->awaiting();
+      return p->wait();
+    };
+    ProcessResult r = wait();
     EXPECT_EQ(r.ending, ProcessResult::Ending::timed_out) << r.describe();
     EXPECT_LT(r.wall_seconds, 2.0) << "found long before the 10 s limit";
     EXPECT_THAT(r.describe(), HasSubstr("was stuck after"));
@@ -63,7 +71,9 @@ int main(void) {
   wait(NULL); return 0;
 })");
   const ProcessResult r = run_stuck(exe);
-  EXPECT_THAT(r.stuck, HasSubstr("waits to read from a pipe whose write end is open only in pipe (pid 3)"));
+  EXPECT_THAT(r.stuck, HasSubstr("waits to read from a pipe whose write end is open only in pipe (pid 3) itself"));
+  EXPECT_THAT(r.stuck, HasSubstr("a deadlock: "));
+  EXPECT_THAT(r.stuck_advice, HasSubstr("both processes hold both ends of a pipe"));
   EXPECT_THAT(r.stuck, HasSubstr("pipe (pid 2) waits for its child pipe (pid 3)"));
 }
 
@@ -152,6 +162,148 @@ int main(void) {
   EXPECT_TRUE(world.spawn(writer)->wait().exited_with(0));
   EXPECT_TRUE(reader->wait().exited_with(0)) << reader->wait().describe();
   EXPECT_EQ(reader->stdout_text(), "ready\ngot x\n");
+}
+
+// While the check awaits a program's end, a wait that only the world could
+// end is stuck once every process sleeps in one: a message queue, a FIFO, a
+// futex, a signal. Each is named, with its cause.
+TEST_F(Deadlock, AReceiverOfAQueueNobodySendsToIsStuckWhileAwaited) {
+  auto exe = program("msg_receiver", R"(
+#include <sys/ipc.h>
+#include <sys/msg.h>
+int main(void) {
+  int id = msgget(0x1234, IPC_CREAT | 0600);
+  struct { long type; char text[64]; } m;
+  return msgrcv(id, &m, sizeof m.text, 0, 0) < 0;
+})");
+  const ProcessResult r = run_stuck(exe, true);
+  EXPECT_THAT(r.stuck, HasSubstr("msg_receiver (pid 2) waits in msgrcv on System V queue 0 for a message; "
+                                 "nothing in its world can wake it"));
+  EXPECT_THAT(r.stuck_advice, HasSubstr("the sender's key"));
+}
+
+TEST_F(Deadlock, AReaderHoldingItsFifoOpenForWritingIsStuckWhileAwaited) {
+  auto exe = program("fifo_reader", R"(
+#include <fcntl.h>
+#include <sys/stat.h>
+int main(void) { mkfifo("f", 0600); int fd = open("f", O_RDWR); char c; while (read(fd, &c, 1) > 0) {} return 0; })");
+  const ProcessResult r = run_stuck(exe, true);
+  EXPECT_THAT(r.stuck, HasSubstr("fifo_reader (pid 2) waits to read from the FIFO /work/f whose write end is open only in "
+                                 "fifo_reader (pid 2) itself"));
+  EXPECT_THAT(r.stuck_advice, HasSubstr("O_RDONLY"));
+}
+
+TEST_F(Deadlock, AWriterOpeningAFifoNobodyReadsIsStuckWhileAwaited) {
+  auto exe = program("fifo_writer", R"(
+#include <fcntl.h>
+#include <sys/stat.h>
+int main(void) { mkfifo("/tmp/myfifo", 0600); return open("/tmp/myfifo", O_WRONLY) < 0; })");
+  const ProcessResult r = run_stuck(exe, true);
+  EXPECT_THAT(r.stuck, HasSubstr("waits in open() for another program to open the other end of the FIFO /tmp/myfifo"));
+}
+
+TEST_F(Deadlock, SemWaitNobodyPostsIsStuckWhileAwaited) {
+  auto exe = program("sem", R"(
+#include <semaphore.h>
+int main(void) { sem_t s; sem_init(&s, 0, 0); sem_wait(&s); return 0; })");
+  EXPECT_THAT(run_stuck(exe, true).stuck, HasSubstr("sem (pid 2) waits on a futex"));
+}
+
+TEST_F(Deadlock, PauseWithAHandlerIsStuckWhileAwaited) {
+  auto exe = program("waiter", R"(
+static void on_usr1(int sig) { (void)sig; }
+int main(void) { signal(SIGUSR1, on_usr1); for (;;) pause(); })");
+  EXPECT_THAT(run_stuck(exe, true).stuck, HasSubstr("waiter (pid 2) waits in pause for a signal"));
+}
+
+// Where the lab's programs busy-wait for each other: a spin that nothing can
+// end (its partner gone) is stuck once awaited; a short spin that ends by
+// itself is not, and neither is any spin where the lab does not say so.
+TEST_F(Deadlock, ASpinNothingCanEndIsStuckWhereTheLabBusyWaits) {
+  auto exe = program("bb_consumer", R"(
+volatile int in, out;
+int main(void) { while (in == out) {} return 0; })");
+  WorldOptions options;
+  options.spinning_is_waiting = true;
+  World world(options);
+  auto p = run(world, exe);
+  Process::Awaiting awaiting = p->awaiting();
+  const ProcessResult& r = p->wait();
+  EXPECT_LT(r.wall_seconds, 4.0) << r.describe();
+  EXPECT_THAT(r.stuck, HasSubstr("bb_consumer (pid 2) spins in a busy-wait, making no system call; nothing in its world can wake it"));
+  EXPECT_THAT(r.stuck_advice, HasSubstr("re-read the shared fields"));
+}
+
+TEST_F(Deadlock, ASpinThatEndsByItselfIsLeftAlone) {
+  auto exe = program("spinner", R"(
+int main(int argc, char** argv) {
+  (void)argv;
+  struct timespec start, now; clock_gettime(CLOCK_MONOTONIC, &start);
+  const double spin = argc > 1 ? 0.6 : 1.8;
+  do clock_gettime(CLOCK_MONOTONIC, &now); while (now.tv_sec - start.tv_sec + (now.tv_nsec - start.tv_nsec) / 1e9 < spin);
+  return 0;
+})");
+  for (bool lab_busy_waits : {false, true}) {
+    WorldOptions options;
+    options.spinning_is_waiting = lab_busy_waits;
+    World world(options);
+    SpawnOptions spawn;
+    spawn.argv = {exe.string()};
+    if (lab_busy_waits) spawn.argv.push_back("short");
+    spawn.time_limit = 10.0;
+    auto p = world.spawn(spawn);
+    Process::Awaiting awaiting = p->awaiting();
+    EXPECT_TRUE(p->wait().exited_with(0)) << p->wait().describe();
+  }
+}
+
+// What may still end by itself is left alone, awaited or not: an alarm that
+// a handler catches, a receive with a timeout.
+TEST_F(Deadlock, AnAlarmOrATimeoutIsLeftAlone) {
+  auto exe = program("timed", R"(
+#include <fcntl.h>
+#include <mqueue.h>
+static void on_alarm(int sig) { (void)sig; }
+int main(void) {
+  signal(SIGALRM, on_alarm); alarm(1); pause();
+  mqd_t q = mq_open("/timed", O_CREAT | O_RDONLY, 0600, NULL);
+  struct timespec until; clock_gettime(CLOCK_REALTIME, &until); until.tv_sec += 1;
+  char buffer[8192];
+  if (mq_timedreceive(q, buffer, sizeof buffer, NULL, &until) >= 0) return 1;
+  mq_unlink("/timed");
+  return 0;
+})");
+  World world(WorldOptions{});
+  auto p = run(world, exe);
+  Process::Awaiting awaiting = p->awaiting();
+  EXPECT_TRUE(p->wait().exited_with(0)) << p->wait().describe();
+}
+
+// Not awaited, a queue's reader may be waiting for the program the check
+// starts next: it is left alone.
+TEST_F(Deadlock, AQueuesReaderWaitsForTheNextProgramWhenNotAwaited) {
+  auto exe = program("mq_reader", R"(
+#include <fcntl.h>
+#include <mqueue.h>
+int main(void) {
+  mqd_t q = mq_open("/next", O_CREAT | O_RDONLY, 0600, NULL);
+  printf("ready\n"); fflush(stdout);
+  char buffer[8192];
+  ssize_t n = mq_receive(q, buffer, sizeof buffer, NULL);
+  mq_unlink("/next");
+  printf("got %zd\n", n); return 0;
+})");
+  auto sender = program("mq_sender", R"(
+#include <fcntl.h>
+#include <mqueue.h>
+int main(void) { mqd_t q = mq_open("/next", O_WRONLY); return mq_send(q, "hi", 2, 0) != 0; })");
+  World world(WorldOptions{});
+  auto reader = run(world, exe);
+  ASSERT_TRUE(reader->wait_for_stdout([](const std::string& out) { return out.find("ready\n") != std::string::npos; }, 5s));
+  std::this_thread::sleep_for(700ms);
+  EXPECT_TRUE(run(world, sender)->wait().exited_with(0));
+  EXPECT_TRUE(reader->wait().exited_with(0)) << reader->wait().describe();
+  EXPECT_EQ(reader->stdout_text(), "ready\ngot 2\n");
 }
 
 }  // namespace

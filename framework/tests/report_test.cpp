@@ -91,6 +91,20 @@ TEST(Report, CausesGroupTheSameFindingAndWhatWaitsForIt) {
   EXPECT_TRUE(report.causes().empty());
 }
 
+// Different words, one cause observed (the same wait nothing can end, say,
+// in worlds with other names): one cause.
+TEST(Report, CausesGroupTheSameObservedCause) {
+  Report report;
+  report.checks = {named("First", CheckResult::Status::failed, "stuck on FIFO /work/fifo-1"),
+                   named("Second", CheckResult::Status::failed, "stuck on FIFO /work/fifo-2"),
+                   named("Third", CheckResult::Status::failed, "exited with status 1")};
+  report.checks[0].cause = report.checks[1].cause = "it holds the FIFO open for writing itself";
+  const auto causes = report.causes();
+  ASSERT_EQ(causes.size(), 2u);
+  EXPECT_EQ(causes[0].checks, (std::vector<std::string>{"First", "Second"}));
+  EXPECT_EQ(causes[1].checks, (std::vector<std::string>{"Third"}));
+}
+
 TEST(CheckResult, OutputSaysExpectedFoundAndHint) {
   CheckResult r = check(CheckResult::Status::failed, 0, 1);
   r.expected = "X";
@@ -113,6 +127,7 @@ TEST(CheckResult, WireFormatRoundTrips) {
   r.tags = {"a", "b"};
   r.seconds = 0.25;
   r.blocked_by = "Other";
+  r.cause = "c";
   CheckResult back = check_result_from_json(nlohmann::json::parse(to_json(r).dump()));
   EXPECT_EQ(back.test, r.test);
   EXPECT_EQ(back.title, r.title);
@@ -124,6 +139,7 @@ TEST(CheckResult, WireFormatRoundTrips) {
   EXPECT_EQ(back.hint, r.hint);
   EXPECT_EQ(back.visibility, r.visibility);
   EXPECT_EQ(back.blocked_by, r.blocked_by);
+  EXPECT_EQ(back.cause, r.cause);
   EXPECT_EQ(back.tags, r.tags);
   EXPECT_EQ(back.seconds, r.seconds);
 }

@@ -203,6 +203,13 @@ long times_asleep(labgrade::Run& program) {
   return status ? labgrade::status_number(*status, "voluntary_ctxt_switches") : -1;
 }
 
+// "it exited with status 0", "it was killed by SIGBUS (Bus error)": how a
+// program that should still be waiting ended.
+std::string it_ended(labgrade::Run& program) {
+  const labgrade::ProcessResult& r = program.wait();
+  return std::string(r.ending == labgrade::ProcessResult::Ending::signaled ? "it was " : "it ") + r.describe();
+}
+
 class BoundedBuffer : public labgrade::LabCheck {
  protected:
   // Waits until `program` has begun to wait for the other side (`waiting`
@@ -216,10 +223,9 @@ class BoundedBuffer : public labgrade::LabCheck {
       return (state && waiting(*state)) || program.process().finished();
     }, 3s) && !program.process().finished();
     if (!began) {
-      labgrade::fail_check(Failure{expected, program.process().finished()
-                                                 ? fmt::format("it {} instead of waiting", program.wait().describe())
-                                                 : "it never began to wait: " + (state ? describe(*state, {}) : "no /dev/shm/SYSUOS_bb"),
-                                   "", false});
+      labgrade::fail_check(program.failure(expected, program.process().finished()
+                                                         ? it_ended(program) + " instead of waiting"
+                                                         : "it never began to wait: " + (state ? describe(*state, {}) : "no /dev/shm/SYSUOS_bb")));
     }
     constexpr auto k_watched = 500ms;  // a spin sleeps 0 times meanwhile, usleep(1000) about 450
     constexpr long k_most = 10;        // sleeps of 50 ms and more take the other checks past their time limits
@@ -227,7 +233,7 @@ class BoundedBuffer : public labgrade::LabCheck {
     std::this_thread::sleep_for(k_watched);  // the wait being watched, not a wait for an event
     const long slept = times_asleep(program) - before;
     if (before < 0 || program.process().finished()) {
-      labgrade::fail_check(Failure{expected, fmt::format("it {} instead of waiting", program.wait().describe()), "", false});
+      labgrade::fail_check(program.failure(expected, it_ended(program) + " instead of waiting"));
     }
     if (slept > k_most) {
       labgrade::fail_check(Failure{expected,
@@ -279,8 +285,8 @@ TEST_F(BoundedBuffer, ProducerStopsWhenFull) {
     if (!full) {
       std::string got = state ? describe(*state, items) + diagnose(*state, items, size.buffer_size)
                               : fmt::format("/dev/shm/{} holds {}", k_object, world.shm_listing());
-      if (producer.process().finished()) got += fmt::format("; it {} instead of waiting", producer.wait().describe());
-      labgrade::fail_check(Failure{expected, got, "", false});
+      if (producer.process().finished()) got += "; " + it_ended(producer) + " instead of waiting";
+      labgrade::fail_check(producer.failure(expected, got));
     }
     // Full: it must now wait, changing nothing (no overwrite), for a while.
     const State at_full = *state;
@@ -292,8 +298,8 @@ TEST_F(BoundedBuffer, ProducerStopsWhenFull) {
     if (changed) {
       std::string got = later ? "after filling it, it went on: " + describe(*later, items) + diagnose(*later, items, size.buffer_size)
                               : "the object disappeared";
-      if (producer.process().finished()) got = fmt::format("it {} instead of waiting with the buffer full", producer.wait().describe());
-      labgrade::fail_check(Failure{expected, got, "", false});
+      if (producer.process().finished()) got = it_ended(producer) + " instead of waiting with the buffer full";
+      labgrade::fail_check(producer.failure(expected, got));
     }
     std::vector<int> first(items.begin(), items.begin() + capacity);
     std::vector<int> held(at_full.buffer.begin(), at_full.buffer.begin() + capacity);
@@ -324,13 +330,13 @@ TEST_F(BoundedBuffer, ConsumerTakesOnlyWhatIsThere) {
     if (!took) {
       std::string got = state ? describe(*state, items) : "no /dev/shm/SYSUOS_bb";
       if (consumer.process().finished()) {
-        got = fmt::format("your bb_consumer {} before the producer made its items", consumer.wait().describe());
+        got = "your bb_consumer " + it_ended(consumer).substr(3) + " before the producer made its items";
         if (auto wrong = compare_items(items, consumer.stdout_text())) got += ": " + *wrong;
         got += " — it must wait while in == out";
       }
-      labgrade::fail_check(Failure{fmt::format("{}, after the producer made {} item{} and paused, your bb_consumer to take them (out == in == {})",
-                                               size_note(size), k, k == 1 ? "" : "s", k),
-                                   got, "", false});
+      labgrade::fail_check(consumer.failure(fmt::format("{}, after the producer made {} item{} and paused, your bb_consumer to take them (out == in == {})",
+                                                        size_note(size), k, k == 1 ? "" : "s", k),
+                                            got));
     }
     // Then it waits: the buffer is empty (in == out), nothing more to take.
     std::optional<State> later;
@@ -341,9 +347,9 @@ TEST_F(BoundedBuffer, ConsumerTakesOnlyWhatIsThere) {
     if (moved) {
       std::string got = later ? fmt::format("out moved on to {} while in == {}: it took items that were never produced (garbage)", later->out, later->in)
                               : "the object disappeared";
-      if (consumer.process().finished()) got = fmt::format("your bb_consumer {} with {} of {} items", consumer.wait().describe(), k, items.size());
-      labgrade::fail_check(Failure{fmt::format("{}: your bb_consumer to wait while the buffer is empty (in == out == {})", size_note(size), k),
-                                   got, "", false});
+      if (consumer.process().finished()) got = fmt::format("your bb_consumer {} with {} of {} items", it_ended(consumer).substr(3), k, items.size());
+      labgrade::fail_check(consumer.failure(fmt::format("{}: your bb_consumer to wait while the buffer is empty (in == out == {})", size_note(size), k),
+                                            got));
     }
     // The producer resumes: the consumer gets the rest, all in order.
     producer.write_stdin(lines(items, static_cast<std::size_t>(k)));
@@ -383,6 +389,54 @@ TEST_F(BoundedBuffer, ItemsArriveInOrder) {
   }
 }
 
+// How far a program has read its stdin (a file: its offset), 0 when unknown.
+std::size_t stdin_offset(labgrade::Run& program) {
+  auto info = labgrade::read_proc_file(fmt::format("/proc/{}/fdinfo/0", program.process().pid()));
+  if (!info || info->rfind("pos:", 0) != 0) return 0;
+  return std::strtoull(info->c_str() + 4, nullptr, 10);
+}
+
+// The share of `seconds` a program has spent asleep: neither on a CPU nor
+// waiting for one (/proc/<pid>/schedstat). A starved program is not asleep.
+double asleep_share(labgrade::Run& program, double seconds) {
+  auto times = labgrade::read_proc_file(fmt::format("/proc/{}/schedstat", program.process().pid()));
+  if (!times || seconds <= 0) return 0;
+  std::istringstream in(*times);
+  double on_cpu_ns = 0, waiting_ns = 0;
+  if (!(in >> on_cpu_ns >> waiting_ns)) return 0;
+  return std::max(0.0, 1.0 - (on_cpu_ns + waiting_ns) / 1e9 / seconds);
+}
+
+// While the items pass: once the pace so far (the producer's offset in its
+// input) would take more than three times the limit, and one of the pair has
+// slept most of the time, the verdict is known: a sleep in a wait loop.
+void fail_at_a_sleeping_pace(labgrade::Run& consumer, labgrade::Run& producer, std::size_t input_bytes,
+                             std::chrono::seconds limit) {
+  const auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    if (consumer.process().wait_for(250ms)) return;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (elapsed < 1.0) continue;
+    if (elapsed >= static_cast<double>(limit.count())) return;
+    const std::size_t read = stdin_offset(producer);
+    if (producer.process().finished() || read == 0 ||
+        elapsed * static_cast<double>(input_bytes) / static_cast<double>(read) < 3.0 * static_cast<double>(limit.count()))
+      continue;
+    for (labgrade::Run* program : {&consumer, &producer}) {
+      const double asleep = asleep_share(*program, elapsed);
+      if (asleep < 0.5) continue;
+      Failure failure = program->failure(
+          fmt::format("1,000,000 items to pass within {} s (BUFFER_SIZE 10)", limit.count()),
+          fmt::format("after {:.1f} s only about {} items had passed, and {} had been asleep {:.0f}% of the time: at that "
+                      "pace the items take about {:.0f} s", elapsed, read / 8, program->program().who(), 100 * asleep,
+                      elapsed * static_cast<double>(input_bytes) / static_cast<double>(read)));
+      failure.hint = "busy-wait (an empty loop or sched_yield()): a wait loop that sleeps even a millisecond each turn "
+                     "takes minutes for a million items";
+      labgrade::fail_check(std::move(failure));
+    }
+  }
+}
+
 TEST_F(BoundedBuffer, MillionItemsInTime) {
   // The input is written while the world is made and the consumer starts.
   auto written = std::async(std::launch::async, [] { return random_seven_digit_lines(1000000); });
@@ -391,6 +445,7 @@ TEST_F(BoundedBuffer, MillionItemsInTime) {
   auto consumer = world.run(student("bb_consumer").args({"1000000"}).time_limit(10s).stdout_to_file());
   const labgrade::InputFile input = written.get();
   auto producer = world.run(student("bb_producer").stdin_file(input).time_limit(10s));
+  fail_at_a_sleeping_pace(consumer, producer, input.bytes().size(), 10s);
   consumer.exits(0).hint(
       "1,000,000 items must pass in 10 s: busy-wait (an empty loop or sched_yield()); "
       "a loop that sleeps even a millisecond each turn takes minutes");
@@ -446,7 +501,7 @@ TEST_F(BoundedBuffer, ProducerPutsItemsAsTheyCome) {
   if (!produced) {
     labgrade::fail_check(Failure{
         "your bb_producer, given 3 items while its input stays open, to put them into the buffer at once (in == 3)",
-        producer.process().finished() ? fmt::format("it {} before its input ended", producer.wait().describe())
+        producer.process().finished() ? it_ended(producer) + " before its input ended"
         : state ? fmt::format("after 3 s: {} — it waits for the end of its input before it produces", describe(*state, items))
                 : "after 3 s there is no /dev/shm/SYSUOS_bb yet — it waits for the end of its input before it starts",
         "", false});

@@ -26,15 +26,15 @@ class FifoLab : public labgrade::LabCheck {
   // Waits until PATH exists: the first program has made the FIFO.
   static void wait_for_path(CheckWorld& world, labgrade::Run& maker, const std::string& path) {
     const auto file = world.world().workdir_from_outside() / path;
+    const auto awaiting = maker.awaiting();
     if (CheckWorld::wait_until([&] { return std::filesystem::exists(std::filesystem::symlink_status(file)) ||
                                             maker.process().finished(); }, 3s) &&
         std::filesystem::exists(std::filesystem::symlink_status(file))) {
       return;
     }
-    labgrade::fail_check({fmt::format("{} to create {} (its argv[1]) with mkfifo when it is missing", maker.program().who(), path),
-                          maker.process().finished() ? "it ended first: " + maker.wait().describe()
-                                                     : "nothing there after 3 s",
-                          "", maker.program().role() != labgrade::Role::student});
+    const bool ended = maker.process().finished();
+    labgrade::fail_check(maker.failure(fmt::format("{} to create {} (its argv[1]) with mkfifo when it is missing", maker.program().who(), path),
+                                       ended ? "it ended first: " + maker.wait().describe() : "nothing there after 3 s"));
   }
 };
 

@@ -17,9 +17,10 @@
 //                    grader broke (a grader error, exit 3), never a lost point.
 //
 // An assertion returns a Verdict that lives until the end of the statement:
-// `.hint()` adds advice to it, and at the end of the statement a failed
-// verdict ends the check. The first failure of a check is the one reported;
-// without a hint of its own, the check's hint from lab.toml is used.
+// `.hint()` adds advice to the assertion just before it, and at the end of
+// the statement a failed verdict ends the check. The first failure of a
+// check is the one reported; without a hint of its own, the check's hint
+// from lab.toml is used.
 #pragma once
 
 #include <chrono>
@@ -49,6 +50,8 @@ struct Failure {
   std::string hint;           // advice for this failure; empty: the check's hint from lab.toml
   bool grader_error = false;
   std::string general_hint;   // advice about how the program ended (a hang), added to the hint
+  bool observed = false;      // general_hint follows from what labgrade saw (a deadlock, where it slept, a limit):
+                              // the failure's cause, shared by every check that shows it
   bool skipped = false;       // not judged: `got` says why, `blocked_by` which check's failure holds it back
   std::string blocked_by;
 };
@@ -98,6 +101,8 @@ class Program {
   Program(Role role, std::string name) : m_role(role), m_name(std::move(name)) {}
   Program& args(std::vector<std::string> args) { m_args = std::move(args); return *this; }
   Program& stdin_text(std::string_view bytes) { m_stdin = InputFile::holding(bytes); return *this; }
+  /// Its stdin, when the check gave it one.
+  const std::optional<InputFile>& stdin_input() const { return m_stdin; }
   /// Its stdin from a file prepared once (megabytes, or the same input for several runs).
   Program& stdin_file(InputFile file) { m_stdin = std::move(file); return *this; }
   Program& time_limit(std::chrono::duration<double> limit) { m_time_limit = limit.count(); return *this; }
@@ -134,8 +139,12 @@ class Verdict {
   Verdict(const Verdict&) = delete;
   Verdict& operator=(const Verdict&) = delete;
   ~Verdict() noexcept(false);
-  /// Advice for the student if the assertion just before failed (it replaces
-  /// the automatic advice for a hang or a crash, and the check's own hint).
+  /// Advice for the student if the assertion just before it failed: it
+  /// replaces the check's own hint (lab.toml); how the program ended and the
+  /// cause labgrade observed (a deadlock, a SIGBUS, an errno) are still added
+  /// below it. A hint is about the assertion just before it only: after one
+  /// that passed, or did not run because an earlier one of the chain failed,
+  /// it is not used (give each assertion of a chain its own).
   Verdict& hint(const std::string& text);
   bool ok() const { return !m_failure.has_value(); }
 
@@ -238,12 +247,25 @@ class Run {
   /// Ends it now (SIGKILL), e.g. a producer left waiting on purpose.
   void kill() { m_process->kill(); }
 
-  const ProcessResult& wait() { return m_process->wait(); }
+  /// Waits for its end. The check does nothing else meanwhile, which its
+  /// world's deadlock watch counts on (Process::Awaiting).
+  const ProcessResult& wait() {
+    Process::Awaiting awaiting = m_process->awaiting();
+    return m_process->wait();
+  }
   /// Everything it printed (once it has ended; valid while this Run lives).
   const std::string& stdout_text() { wait(); return m_process->final_stdout(); }
   std::string stderr_text() { wait(); return m_process->stderr_text(); }
   Process& process() { return *m_process; }
   const Program& program() const { return m_program; }
+  /// While it lives, the check awaits an event of this program and does
+  /// nothing else (a wait_until whose failure fails the check): its world's
+  /// deadlock watch may then end a program that nothing can wake.
+  Process::Awaiting awaiting() const { return m_process->awaiting(); }
+  /// The failure of a story about this program, for lab_check's own waits
+  /// (fail_check): stops it if it still runs, and adds how it ended and the
+  /// cause observed (a deadlock, where it slept, a limit) to the hint.
+  Failure failure(std::string expected, std::string got) const;
 
  private:
   friend class RunVerdict;
@@ -258,7 +280,6 @@ class Run {
   std::optional<Failure> check_prints_line(const std::string& line, std::chrono::duration<double> timeout, bool next);
   std::optional<Failure> check_still_running(std::chrono::duration<double> settle = {});
   std::optional<Failure> check_sleeps();
-  Failure failure(std::string expected, std::string got) const;
   std::string ending_with_output();
 
   Program m_program;
@@ -376,11 +397,13 @@ class CheckWorld {
   World& world() { return *m_world; }
 
  private:
-  /// " after your shm_consumer exited": when the last program ran, for messages.
+  /// " after your shm_producer and the reference shm_consumer ran": every
+  /// program started in this world so far, for messages (never only the
+  /// last one, which need not be the one responsible).
   std::string after_last_run() const;
 
   std::unique_ptr<World> m_world;
-  std::string m_last_program;
+  std::vector<std::string> m_programs_run;  // who, in the order first started
   std::vector<std::pair<std::string, std::shared_ptr<Process>>> m_student_processes;  // who, its process
 };
 

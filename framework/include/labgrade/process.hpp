@@ -17,8 +17,8 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
-#include <chrono>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <functional>
@@ -48,11 +48,12 @@ struct ProcessResult {
   double cpu_seconds = 0;  // user + system, from the kernel
   long max_rss_kb = 0;
   bool seccomp_refused = false;  // ran under a seccomp filter: a SIGSYS is the filter's
-  std::string stuck;             // timed out early: why its world could never move again (a deadlock)
+  std::string stuck;             // timed out early: why its world could never move again (see StuckWorld)
+  std::string stuck_advice;      // what to look at in the program for that cause ("" for none)
 
   bool exited_with(int status) const { return ending == Ending::exited && exit_status == status; }
   /// "exited with status 1", "killed by SIGSEGV (segmentation fault)", "timed out after 5 s",
-  /// "was stuck after 0.3 s (a deadlock: ...)".
+  /// "was stuck after 0.3 s, and would never have ended (a deadlock: ...)".
   std::string describe() const;
 };
 
@@ -71,6 +72,18 @@ struct ResourceLimits {
   long open_files = 0;
   long processes = 0;
 };
+
+/// Why a world can never move again, as its deadlock watch found it.
+struct StuckWorld {
+  std::string why;     // "a deadlock: pipe (pid 2) waits for ..." / "msg_receiver (pid 2) waits in msgrcv ..."
+  std::string advice;  // the cause in a student's terms, for a hint
+};
+
+/// How many waits of the check are under way on a world's programs, shared
+/// by the world's processes and its deadlock watch: while one is, the check
+/// does nothing to the world (it sends no signal, starts nothing, opens
+/// nothing), so only the world's own processes can still wake each other.
+using AwaitCount = std::shared_ptr<std::atomic<int>>;
 
 struct SpawnOptions {
   std::vector<std::string> argv;            // argv[0] is the path to execute
@@ -116,7 +129,9 @@ struct SpawnOptions {
   /// world can never move again, if it cannot (see DeadlockWatch). An answer
   /// ends the run at once as timed out, with that reason, rather than at its
   /// time limit.
-  std::function<std::optional<std::string>()> deadlock_check;
+  std::function<std::optional<StuckWorld>()> deadlock_check;
+  /// Its world's count of the check's waits (Process::Awaiting); may be null.
+  AwaitCount awaits;
   /// Asked every 50 ms while it runs: which limit of its world it has gone
   /// past, if any (where no tmpfs caps the world's files). An answer kills
   /// its process group at once.
@@ -137,6 +152,22 @@ class Process {
   /// Readable once the program has ended (for poll).
   int pidfd() const noexcept { return m_pidfd.get(); }
   const std::string& name() const noexcept { return m_name; }
+
+  /// Held by the check while it waits for an event of this program (its end,
+  /// a line it prints) and will act on nothing until then: its world's
+  /// deadlock watch may then count on that (waits on queues, FIFOs, futexes,
+  /// signals are stuck once every process of the world is asleep in one).
+  class Awaiting {
+   public:
+    explicit Awaiting(AwaitCount count);
+    ~Awaiting();
+    Awaiting(const Awaiting&) = delete;
+    Awaiting& operator=(const Awaiting&) = delete;
+
+   private:
+    AwaitCount m_count;
+  };
+  Awaiting awaiting() const { return Awaiting(m_awaits); }
 
   /// Blocks until the program has ended (killing it at its time limit).
   const ProcessResult& wait();
@@ -197,9 +228,10 @@ class Process {
   double m_time_limit = 0;
   std::chrono::steady_clock::time_point m_start;
   bool m_timed_out = false;
-  std::function<std::optional<std::string>()> m_deadlock_check;
+  std::function<std::optional<StuckWorld>()> m_deadlock_check;
+  AwaitCount m_awaits;
   std::function<std::optional<std::string>()> m_limit_check;
-  std::string m_stuck;  // why it was ended early (a deadlock), "" otherwise
+  StuckWorld m_stuck;  // why it was ended early (a stuck world); why is "" otherwise
   bool m_reaped = false;  // the result is known from WNOWAIT; reaping waits for kill()
 
   mutable std::mutex m_mutex;

@@ -25,6 +25,7 @@ struct CheckResult {
   std::vector<std::string> tags;
   double seconds = 0;
   std::string blocked_by;  // skipped: the check whose failure holds it back (the root of a chain)
+  std::string cause;       // failed: the cause labgrade observed (its advice, also in `hint`), "" for none
 
   bool advisory() const { return max_score == 0; }
   /// "expected X; found: Y\nhint: H" (the JSON `output`).

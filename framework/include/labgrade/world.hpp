@@ -116,6 +116,10 @@ struct WorldOptions {
   /// (a machine-wide lock, waited for): for a check that times programs
   /// whose speed depends on having cores to themselves (a busy-waiting pair).
   bool cores_to_itself = false;
+  /// Its programs busy-wait for each other (a bounded buffer): a program
+  /// that spins without a system call while no other can run is as stuck as
+  /// one asleep (DeadlockWatch), once the check awaits it.
+  bool spinning_is_waiting = false;
 };
 
 class World {
@@ -208,6 +212,7 @@ class World {
   std::vector<std::string> m_shm_names, m_mq_names, m_files;
   std::vector<std::string> m_host_shm_before;  // isolation off: the host's /dev/shm when the world began (sorted)
   std::vector<std::shared_ptr<Process>> m_processes;
+  AwaitCount m_awaits = std::make_shared<std::atomic<int>>(0);  // the check's waits on its programs (Process::Awaiting)
   std::shared_ptr<WorldCgroup> m_cgroup;
   std::shared_ptr<LandlockRuleset> m_landlock;
   std::function<std::optional<std::string>()> m_host_usage;  // without namespaces: over its limits?  // without namespaces, where the kernel has Landlock
@@ -215,6 +220,7 @@ class World {
   long m_shm_mb = 0;
   long m_workdir_mb = 0;
   bool m_torn_down = false;
+  bool m_spinning_is_waiting = false;
 };
 
 }  // namespace labgrade
