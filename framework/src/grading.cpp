@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -21,6 +22,7 @@
 #include "labgrade/error.hpp"
 #include "labgrade/grader_build.hpp"
 #include "labgrade/process.hpp"
+#include "labgrade/replay_journal.hpp"
 #include "labgrade/temp_dir.hpp"
 #include "labgrade/world.hpp"
 
@@ -147,6 +149,7 @@ class ResultWriter : public ::testing::EmptyTestEventListener {
   void OnTestStart(const ::testing::TestInfo& info) override {
     current_failure().reset();
     m_context.current_test = info.name();
+    ReplayJournal::current().begin(info.name());
     m_started << info.name() << '\n' << std::flush;  // for the grader's live display
     m_start = std::chrono::steady_clock::now();
     const CheckSpec* spec = m_lab.check(info.name());
@@ -192,6 +195,7 @@ class ResultWriter : public ::testing::EmptyTestEventListener {
       r.status = CheckResult::Status::grader_error;
       r.got = "the check failed without saying why";
     }
+    keep_journal(r);
     m_unexpected.clear();
     current_failure().reset();
     m_context.outcomes[r.test] = {r.status == CheckResult::Status::passed, r.title,
@@ -201,6 +205,16 @@ class ResultWriter : public ::testing::EmptyTestEventListener {
   }
 
  private:
+  // Under --keep, a failed check's journal, for its replay by hand. A journal
+  // that can't be written costs the replay only (the grader then says so).
+  static void keep_journal(const CheckResult& r) {
+    try {
+      ReplayJournal::current().end(r.status == CheckResult::Status::failed);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "labgrade: no replay of %s: %s\n", r.test.c_str(), e.what());
+    }
+  }
+
   const LabSpec& m_lab;
   GradingContext& m_context;
   std::ofstream m_out;
@@ -383,6 +397,7 @@ int run_checks_main(const fs::path& context_file) {
   for (Isolation i : {Isolation::namespaces, Isolation::user_namespaces, Isolation::none}) {  // the grader's, not probed again
     if (to_string(i) == context.at("isolation").get<std::string>()) adopt_isolation(i, context.at("isolation_note").get<std::string>());
   }
+  if (context.contains("journal")) ReplayJournal::current().enable(context.at("journal").get<std::string>());
   detect_isolation();  // before faults are armed: a probe's world (if any) is not under test
   arm_fault_injection();
 
