@@ -22,6 +22,7 @@
 #include "labgrade/error.hpp"
 #include "labgrade/grader_build.hpp"
 #include "labgrade/process.hpp"
+#include "labgrade/replay_folder.hpp"
 #include "labgrade/replay_journal.hpp"
 #include "labgrade/temp_dir.hpp"
 #include "labgrade/world.hpp"
@@ -311,6 +312,7 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
                                    guess.empty() ? "" : fmt::format(": did you mean {}?", guess), known));
     }
   }
+  if (!options.keep.empty()) prepare_keep_folder(options.keep);
   auto selected = [&](const CheckSpec& spec) {
     return options.only.empty() || std::find(options.only.begin(), options.only.end(), spec.test) != options.only.end();
   };
@@ -338,6 +340,8 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
                   {"results", results.string()},   {"started", started.string()}, {"student", builds_to_json(student)},
                   {"reference", builds_to_json(reference)}, {"only", options.only},
                   {"isolation", to_string(isolation)}, {"isolation_note", isolation_fallback_reason()}};
+  const fs::path journals = scratch.path() / "journal";
+  if (!options.keep.empty()) context["journal"] = journals.string();
   std::ofstream(context_file) << context.dump();
 
   double budget = 10.0;
@@ -383,6 +387,7 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
           spec, runner_problem.empty() ? "the check did not run" : runner_problem + " before this check ended"));
     }
   }
+  if (!options.keep.empty()) write_keep_folder({options.keep, journals, lab, student, reference}, report);
   report.execution_time = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }

@@ -25,6 +25,10 @@ struct CheckResult {
   std::vector<std::string> tags;
   double seconds = 0;
   std::string blocked_by;  // skipped: the check whose failure holds it back (the root of a chain)
+  /// --keep: the command that replays it by hand ("sh keep/X/replay.sh"), or
+  /// why there is none; "" when not kept. Set by the grader, shown by the
+  /// text report only.
+  std::string replay;
 
   bool advisory() const { return max_score == 0; }
   /// "expected X; found: Y\nhint: H" (the JSON `output`).
