@@ -96,6 +96,8 @@ CLI::App* add_check_command(CLI::App& app, CheckArgs& args, const std::string& d
   check->add_option("--only", args.only, "run just this check (its test name, e.g. EndToEnd); repeatable")
       ->allow_extra_args(false)
       ->delimiter(',');
+  check->add_option("--keep", args.keep, "save each failed check's programs, input and a replay.sh into DIR")
+      ->option_text("DIR");
   return check;
 }
 
@@ -106,12 +108,26 @@ CLI::App* add_init_command(CLI::App& app, InitArgs& args) {
   return init;
 }
 
-int cmd_check(const fs::path& labs_dir, const CheckArgs& args) {
-  LabSpec lab = find_lab(labs_dir, args.lab);
-  if (!fs::is_directory(args.dir)) throw UsageError(fmt::format("{}: no such submission directory", args.dir));
-  if (const std::string wrong = submission_mismatch(lab, args.dir); !wrong.empty()) throw UsageError(wrong);
+namespace {
+
+std::string format_report(const Report& report, const CheckArgs& args) {
+  constexpr auto dump = [](const nlohmann::ordered_json& json) {
+    return json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  };
+  if (args.format == "json") return dump(format_json(report));
+  if (args.format == "gradescope") return dump(format_gradescope(report));
+  if (args.format == "prairielearn") return dump(format_prairielearn(report));
+  if (args.format == "junit") return format_junit(report);
+  const bool colour = args.output.empty() && ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
+  return format_text(report, TextStyle{colour});
+}
+
+// One grading, with its live progress on a terminal, and its report written
+// where asked. Returns the exit code.
+int grade_and_report(const LabSpec& lab, const CheckArgs& args) {
   GradeOptions options;
   options.only = args.only;
+  options.keep = args.keep;
   std::optional<LiveProgress> live;
   if (live_progress_wanted(args.format, args.output)) {
     live.emplace(lab, STDERR_FILENO);
@@ -119,23 +135,17 @@ int cmd_check(const fs::path& labs_dir, const CheckArgs& args) {
   }
   Report report = grade_submission(lab, args.dir, options);
   if (live) live->erase();
-  const std::string& format = args.format;
-  const std::string& output_file = args.output;
-  std::string text;
-  if (format == "json") {
-    text = format_json(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
-  } else if (format == "gradescope") {
-    text = format_gradescope(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
-  } else if (format == "prairielearn") {
-    text = format_prairielearn(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
-  } else if (format == "junit") {
-    text = format_junit(report);
-  } else {
-    const bool colour = output_file.empty() && ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
-    text = format_text(report, TextStyle{colour});
-  }
-  write_output(text, output_file);
+  write_output(format_report(report, args), args.output);
   return report.exit_code();
+}
+
+}  // namespace
+
+int cmd_check(const fs::path& labs_dir, const CheckArgs& args) {
+  const LabSpec lab = find_lab(labs_dir, args.lab);
+  if (!fs::is_directory(args.dir)) throw UsageError(fmt::format("{}: no such submission directory", args.dir));
+  if (const std::string wrong = submission_mismatch(lab, args.dir); !wrong.empty()) throw UsageError(wrong);
+  return grade_and_report(lab, args);
 }
 
 int cmd_init(const fs::path& labs_dir, const InitArgs& args) {

@@ -18,6 +18,7 @@ namespace labgrade {
 struct CheckArgs {
   std::string lab, format = "text", output, dir = ".";
   std::vector<std::string> only;
+  std::string keep;    // the folder of the failed checks' replays ("": none)
 };
 
 struct InitArgs {
