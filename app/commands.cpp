@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <iostream>
 #include <optional>
 
@@ -18,6 +19,7 @@
 #include "labgrade/temp_dir.hpp"
 #include "live_progress.hpp"
 #include "starter_folder.hpp"
+#include "watch.hpp"
 
 namespace labgrade {
 
@@ -96,6 +98,7 @@ CLI::App* add_check_command(CLI::App& app, CheckArgs& args, const std::string& d
   check->add_option("--only", args.only, "run just this check (its test name, e.g. EndToEnd); repeatable")
       ->allow_extra_args(false)
       ->delimiter(',');
+  check->add_flag("--watch", args.watch, "grade again each time you save a source file (Ctrl-C to stop)");
   check->add_option("--keep", args.keep, "save each failed check's programs, input and a replay.sh into DIR")
       ->option_text("DIR");
   return check;
@@ -109,6 +112,16 @@ CLI::App* add_init_command(CLI::App& app, InitArgs& args) {
 }
 
 namespace {
+
+// --watch shows text reports as they come: nothing else makes sense of it.
+void refuse_watch_misuse(const CheckArgs& args) {
+  if (args.format != "text") {
+    throw UsageError(fmt::format("--watch shows a text report after each save: it can't write --format {}", args.format));
+  }
+  if (!args.output.empty()) {
+    throw UsageError("--watch shows its reports on the terminal (or stdout): it can't write them to --output");
+  }
+}
 
 std::string format_report(const Report& report, const CheckArgs& args) {
   constexpr auto dump = [](const nlohmann::ordered_json& json) {
@@ -139,13 +152,47 @@ int grade_and_report(const LabSpec& lab, const CheckArgs& args) {
   return report.exit_code();
 }
 
+// "watching mine for changes (Ctrl-C to stop); graded at 14:02:31, after pipe.c changed"
+std::string watch_footer(const std::string& dir, const std::string& why) {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  ::localtime_r(&now, &local);
+  char clock[16];
+  std::strftime(clock, sizeof clock, "%H:%M:%S", &local);
+  return fmt::format("watching {} for changes (Ctrl-C to stop); graded at {}{}\n", dir, clock,
+                     why.empty() ? "" : ", after " + why);
+}
+
+// --watch: a report now, then a new one after each save of a source, until
+// Ctrl-C (exit 0: the verdicts were in the reports) or the folder is gone (exit 2).
+int watch_and_grade(const LabSpec& lab, const CheckArgs& args) {
+  CtrlC ctrl_c;
+  SourceWatch watch(lab, args.dir, ctrl_c);
+  const bool terminal = ::isatty(STDOUT_FILENO) != 0;
+  for (std::string why;;) {
+    if (terminal) std::cout << "\033[H\033[2J" << std::flush;  // the report before is stale: clear the screen
+    ctrl_c.grading(true);
+    grade_and_report(lab, args);
+    ctrl_c.grading(false);
+    if (ctrl_c.pressed()) return 0;
+    std::cout << watch_footer(args.dir, why) << std::flush;
+    const SourceWatch::Change change = watch.wait();
+    if (change.what == SourceWatch::Change::What::ctrl_c) return 0;
+    if (change.what == SourceWatch::Change::What::folder_gone) {
+      throw UsageError(fmt::format("{}: the folder is gone (deleted or moved): stopped watching", args.dir));
+    }
+    why = fmt::format("{} changed", fmt::join(change.files, ", "));
+  }
+}
+
 }  // namespace
 
 int cmd_check(const fs::path& labs_dir, const CheckArgs& args) {
+  if (args.watch) refuse_watch_misuse(args);
   const LabSpec lab = find_lab(labs_dir, args.lab);
   if (!fs::is_directory(args.dir)) throw UsageError(fmt::format("{}: no such submission directory", args.dir));
   if (const std::string wrong = submission_mismatch(lab, args.dir); !wrong.empty()) throw UsageError(wrong);
-  return grade_and_report(lab, args);
+  return args.watch ? watch_and_grade(lab, args) : grade_and_report(lab, args);
 }
 
 int cmd_init(const fs::path& labs_dir, const InitArgs& args) {
