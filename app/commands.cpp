@@ -163,6 +163,10 @@ std::string watch_footer(const std::string& dir, const std::string& why) {
                      why.empty() ? "" : ", after " + why);
 }
 
+UsageError folder_gone(const std::string& dir) {
+  return UsageError(fmt::format("{}: the folder is gone (deleted or moved): stopped watching", dir));
+}
+
 // --watch: a report now, then a new one after each save of a source, until
 // Ctrl-C (exit 0: the verdicts were in the reports) or the folder is gone (exit 2).
 int watch_and_grade(const LabSpec& lab, const CheckArgs& args) {
@@ -172,15 +176,18 @@ int watch_and_grade(const LabSpec& lab, const CheckArgs& args) {
   for (std::string why;;) {
     if (terminal) std::cout << "\033[H\033[2J" << std::flush;  // the report before is stale: clear the screen
     ctrl_c.grading(true);
-    grade_and_report(lab, args);
+    try {
+      grade_and_report(lab, args);
+    } catch (const UsageError&) {
+      if (!fs::is_directory(args.dir)) throw folder_gone(args.dir);  // removed while it was graded
+      throw;
+    }
     ctrl_c.grading(false);
     if (ctrl_c.pressed()) return 0;
     std::cout << watch_footer(args.dir, why) << std::flush;
     const SourceWatch::Change change = watch.wait();
     if (change.what == SourceWatch::Change::What::ctrl_c) return 0;
-    if (change.what == SourceWatch::Change::What::folder_gone) {
-      throw UsageError(fmt::format("{}: the folder is gone (deleted or moved): stopped watching", args.dir));
-    }
+    if (change.what == SourceWatch::Change::What::folder_gone) throw folder_gone(args.dir);
     why = fmt::format("{} changed", fmt::join(change.files, ", "));
   }
 }

@@ -171,6 +171,9 @@ SourceWatch::Change SourceWatch::wait() {
     if (!read_events(files)) return {What::folder_gone, {}};
     if (files.size() != before) quiet_from = Clock::now() + k_quiet;
   }
+  // The folder's own removal may be told after its files' (IN_DELETE_SELF
+  // waits while its dentry is busy): its files going is then the sign.
+  if (!fs::is_directory(m_dir)) return {What::folder_gone, {}};
   std::sort(files.begin(), files.end());
   files.erase(std::unique(files.begin(), files.end()), files.end());
   return {What::saved, files};
