@@ -133,8 +133,10 @@ std::optional<Failure> Run::check_called(const std::string& function) {
 
 std::optional<Failure> Run::check_sleeps() {
   if (!m_clock) throw GraderError("Run::sleeps needs [clock] control = true in lab.toml");
+  const auto asked = std::chrono::steady_clock::now();
   const bool slept = m_clock->wait_for_sleep(*m_process, context().deadline);
-  ReplayJournal::current().note("waited until it slept (in sleep, usleep or nanosleep)", "", "", m_process.get());
+  ReplayJournal::current().note("waited until it slept (in sleep, usleep or nanosleep)", "asleep", "", m_process.get(),
+                                std::min(60.0, std::chrono::duration<double>(context().deadline - asked).count()));
   if (slept) return std::nullopt;
   // It ended (or runs on, sleepless, until its time limit ends it).
   return failure(fmt::format("{} to sleep (sleep, usleep or nanosleep) while it runs", m_program.who()),

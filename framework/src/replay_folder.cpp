@@ -96,7 +96,7 @@ void write_new_file(const fs::path& file, const std::string& text, mode_t mode) 
 std::string record_problem(const ReplayRecord& record, const LabSpec& lab) {
   const std::set<std::string> roles = {"student", "peer", "reference"};
   const std::set<std::string> ends = {"exited", "signaled", "timed_out", "killed", "unknown"};
-  const std::set<std::string> looks = {"", "line", "shm", "mqueue", "sysv", "file"};
+  const std::set<std::string> looks = {"", "line", "asleep", "shm", "mqueue", "sysv", "file"};
   for (std::size_t i = 0; i < record.runs.size(); ++i) {
     const ReplayRun& r = record.runs[i];
     if (r.id != static_cast<int>(i) + 1) return fmt::format("run {} is numbered {}", i + 1, r.id);

@@ -169,6 +169,33 @@ class ScriptWriter {
              "    if [ \"$n\" -gt \"$3\" ]; then echo \"replay: no line \\\"$2\\\" in $(basename \"$1\") in time\"; return 1; fi\n"
              "    sleep 0.01\n"
              "  done\n"
+             "}\n"
+             "# ipc_objects: this user's IPC objects now, one a line (shm NAME, mq NAME, segment ID, queue ID).\n"
+             "ipc_objects() {\n"
+             "  find /dev/shm -mindepth 1 -maxdepth 1 -user \"$(id -u)\" 2>/dev/null | sed 's|^/dev/shm/|shm |'\n"
+             "  find /dev/mqueue -mindepth 1 -maxdepth 1 -user \"$(id -u)\" 2>/dev/null | sed 's|^/dev/mqueue/|mq |'\n"
+             "  ipcs -m -c 2>/dev/null | awk -v u=\"$(id -un)\" '$1 ~ /^[0-9]+$/ && $3 == u { print \"segment \" $1 }'\n"
+             "  ipcs -q -c 2>/dev/null | awk -v u=\"$(id -un)\" '$1 ~ /^[0-9]+$/ && $3 == u { print \"queue \" $1 }'\n"
+             "}\n"
+             "# world_ends BEFORE: what the world's programs made (this user's IPC objects not in BEFORE) is\n"
+             "# removed, as the grader's world took it with it; as root it is only named (root's are not told apart).\n"
+             "world_ends() {\n"
+             "  ipc_objects | while read -r kind name; do\n"
+             "    printf '%s\\n' \"$1\" | grep -qxF \"$kind $name\" && continue\n"
+             "    if [ \"$(id -u)\" -eq 0 ]; then echo \"replay: the programs left the $kind $name here (remove it yourself: ipcrm, rm)\"; continue; fi\n"
+             "    echo \"replay: the programs left the $kind $name: removed, as the grader's world ended\"\n"
+             "    case $kind in shm) rm -f \"/dev/shm/$name\" ;; mq) rm -f \"/dev/mqueue/$name\" ;; segment) ipcrm -m \"$name\" ;; queue) ipcrm -q \"$name\" ;; esac\n"
+             "  done\n"
+             "}\n"
+             "# wait_until_asleep PID HUNDREDTHS: wait until it sleeps (state S in /proc twice in a row) or has ended.\n"
+             "wait_until_asleep() {\n"
+             "  n=0 seen=0\n"
+             "  while [ -e \"/proc/$1\" ] && [ \"$seen\" -lt 2 ]; do\n"
+             "    if [ \"$(sed 's/.*) //;s/ .*//' \"/proc/$1/stat\" 2>/dev/null)\" = S ]; then seen=$((seen + 1)); else seen=0; fi\n"
+             "    n=$((n + 1))\n"
+             "    if [ \"$n\" -gt \"$2\" ]; then echo \"replay: it did not sleep in time\"; return 1; fi\n"
+             "    sleep 0.01\n"
+             "  done\n"
              "}\n";
   }
 
@@ -192,6 +219,7 @@ class ScriptWriter {
   void world_begins(int world) {
     m_out += fmt::format("\n# The grader's world {} begins: a fresh, empty working directory.\n", world);
     m_out += "rm -rf \"$here/work\" && mkdir \"$here/work\" && cd \"$here/work\" || exit 1\n";
+    m_out += "before=$(ipc_objects)\n";
     for (const auto& file : m_facts.lab.world_files) {
       m_out += fmt::format(": > {}  # an empty file the lab puts in every world (lab.toml [world] files)\n", shell_quote(file));
     }
@@ -204,10 +232,7 @@ class ScriptWriter {
     for (const auto& name : m_facts.lab.shm_names) objects += " " + shell_quote("/dev/shm/" + bare(name));
     for (const auto& name : m_facts.lab.mq_names) objects += " " + shell_quote("/dev/mqueue/" + bare(name));
     if (!objects.empty()) m_out += "rm -f" + objects + "\n";
-    if (m_looked_at_sysv) {
-      m_out += "# System V objects the programs left stay on this machine (see them with ipcs; ipcrm -m ID removes one).\n";
-    }
-    m_out += "cd \"$here\"\n";
+    m_out += "world_ends \"$before\"\ncd \"$here\"\n";
   }
 
   // Whether the run is started and waited for in one line: it ended by
@@ -301,6 +326,8 @@ class ScriptWriter {
     if (step.look == "line" && step.run != 0) {
       m_out += fmt::format("wait_for_line {} {} {}{}\n", path(prefix(step.run) + ".stdout"), shell_quote(step.arg),
                            std::max(1L, std::lround(step.seconds * 100)), step.part > 0 ? fmt::format(" {}", step.part) : "");
+    } else if (step.look == "asleep" && step.run != 0) {
+      m_out += fmt::format("wait_until_asleep \"${}\" {}\n", var(step.run), std::max(1L, std::lround(step.seconds * 100)));
     } else if (step.look == "shm" || step.look == "mqueue") {
       const std::string folder = step.look == "shm" ? "/dev/shm/" : "/dev/mqueue/";
       std::vector<std::string> names;
@@ -309,7 +336,6 @@ class ScriptWriter {
       for (const auto& name : names) m_out += fmt::format("ls -l {} 2>&1\n", shell_quote(folder + bare(name)));
     } else if (step.look == "sysv") {
       m_out += "ipcs -m -q 2>&1\n";
-      m_looked_at_sysv = true;
     } else if (step.look == "file") {
       m_out += fmt::format("ls -ld -- {} 2>&1\n", shell_quote(step.arg));
     }
@@ -321,7 +347,7 @@ class ScriptWriter {
       if (i == m_foreground_end) continue;
       const ReplayStep& step = m_record.steps[i];
       const bool self_end = step.kind == ReplayStep::Kind::end && (step.how == "exited" || step.how == "signaled");
-      const bool waits = step.kind == ReplayStep::Kind::note && step.look == "line";
+      const bool waits = step.kind == ReplayStep::Kind::note && (step.look == "line" || step.look == "asleep");
       if (!self_end && !waits && step.at - m_last >= k_gap) m_out += fmt::format("sleep {}  # the grader's next step came this much later\n", seconds(step.at - m_last));
       m_last = std::max(m_last, step.at);
       switch (step.kind) {
@@ -364,7 +390,6 @@ class ScriptWriter {
   int m_world = 0;
   double m_last = 0;
   std::size_t m_foreground_end = static_cast<std::size_t>(-1);
-  bool m_looked_at_sysv = false;
 };
 
 }  // namespace

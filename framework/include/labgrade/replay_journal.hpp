@@ -60,7 +60,8 @@ struct ReplayStep {
   /// grader did ("looked at /dev/shm").
   std::string text;
   /// note: what a replay can do at this point: "line" (wait until the run
-  /// printed `arg`, at most `seconds`), "shm" (/dev/shm/`arg`, or the lab's
+  /// printed `arg`, at most `seconds`), "asleep" (wait until the run sleeps,
+  /// at most `seconds`), "shm" (/dev/shm/`arg`, or the lab's
   /// names when empty), "mqueue", "sysv", "file" (`arg` in the working
   /// directory); "" (nothing: words only).
   std::string look;
