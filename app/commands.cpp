@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <iostream>
 #include <optional>
 
@@ -18,6 +19,7 @@
 #include "labgrade/temp_dir.hpp"
 #include "live_progress.hpp"
 #include "starter_folder.hpp"
+#include "watch.hpp"
 
 namespace labgrade {
 
@@ -96,6 +98,9 @@ CLI::App* add_check_command(CLI::App& app, CheckArgs& args, const std::string& d
   check->add_option("--only", args.only, "run just this check (its test name, e.g. EndToEnd); repeatable")
       ->allow_extra_args(false)
       ->delimiter(',');
+  check->add_flag("--watch", args.watch, "grade again each time you save a source file (Ctrl-C to stop)");
+  check->add_option("--keep", args.keep, "save each failed check's programs, input and a replay.sh into DIR")
+      ->option_text("DIR");
   return check;
 }
 
@@ -106,12 +111,36 @@ CLI::App* add_init_command(CLI::App& app, InitArgs& args) {
   return init;
 }
 
-int cmd_check(const fs::path& labs_dir, const CheckArgs& args) {
-  LabSpec lab = find_lab(labs_dir, args.lab);
-  if (!fs::is_directory(args.dir)) throw UsageError(fmt::format("{}: no such submission directory", args.dir));
-  if (const std::string wrong = submission_mismatch(lab, args.dir); !wrong.empty()) throw UsageError(wrong);
+namespace {
+
+// --watch shows text reports as they come: nothing else makes sense of it.
+void refuse_watch_misuse(const CheckArgs& args) {
+  if (args.format != "text") {
+    throw UsageError(fmt::format("--watch shows a text report after each save: it can't write --format {}", args.format));
+  }
+  if (!args.output.empty()) {
+    throw UsageError("--watch shows its reports on the terminal (or stdout): it can't write them to --output");
+  }
+}
+
+std::string format_report(const Report& report, const CheckArgs& args) {
+  constexpr auto dump = [](const nlohmann::ordered_json& json) {
+    return json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  };
+  if (args.format == "json") return dump(format_json(report));
+  if (args.format == "gradescope") return dump(format_gradescope(report));
+  if (args.format == "prairielearn") return dump(format_prairielearn(report));
+  if (args.format == "junit") return format_junit(report);
+  const bool colour = args.output.empty() && ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
+  return format_text(report, TextStyle{colour});
+}
+
+// One grading, with its live progress on a terminal, and its report written
+// where asked. Returns the exit code.
+int grade_and_report(const LabSpec& lab, const CheckArgs& args) {
   GradeOptions options;
   options.only = args.only;
+  options.keep = args.keep;
   std::optional<LiveProgress> live;
   if (live_progress_wanted(args.format, args.output)) {
     live.emplace(lab, STDERR_FILENO);
@@ -119,23 +148,58 @@ int cmd_check(const fs::path& labs_dir, const CheckArgs& args) {
   }
   Report report = grade_submission(lab, args.dir, options);
   if (live) live->erase();
-  const std::string& format = args.format;
-  const std::string& output_file = args.output;
-  std::string text;
-  if (format == "json") {
-    text = format_json(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
-  } else if (format == "gradescope") {
-    text = format_gradescope(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
-  } else if (format == "prairielearn") {
-    text = format_prairielearn(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
-  } else if (format == "junit") {
-    text = format_junit(report);
-  } else {
-    const bool colour = output_file.empty() && ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
-    text = format_text(report, TextStyle{colour});
-  }
-  write_output(text, output_file);
+  write_output(format_report(report, args), args.output);
   return report.exit_code();
+}
+
+// "watching mine for changes (Ctrl-C to stop); graded at 14:02:31, after pipe.c changed"
+std::string watch_footer(const std::string& dir, const std::string& why) {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  ::localtime_r(&now, &local);
+  char clock[16];
+  std::strftime(clock, sizeof clock, "%H:%M:%S", &local);
+  return fmt::format("watching {} for changes (Ctrl-C to stop); graded at {}{}\n", dir, clock,
+                     why.empty() ? "" : ", after " + why);
+}
+
+UsageError folder_gone(const std::string& dir) {
+  return UsageError(fmt::format("{}: the folder is gone (deleted or moved): stopped watching", dir));
+}
+
+// --watch: a report now, then a new one after each save of a source, until
+// Ctrl-C (exit 0: the verdicts were in the reports) or the folder is gone (exit 2).
+int watch_and_grade(const LabSpec& lab, const CheckArgs& args) {
+  CtrlC ctrl_c;
+  SourceWatch watch(lab, args.dir, ctrl_c);
+  const bool terminal = ::isatty(STDOUT_FILENO) != 0;
+  for (std::string why;;) {
+    if (terminal) std::cout << "\033[H\033[2J" << std::flush;  // the report before is stale: clear the screen
+    ctrl_c.grading(true);
+    try {
+      grade_and_report(lab, args);
+    } catch (const UsageError&) {
+      if (!fs::is_directory(args.dir)) throw folder_gone(args.dir);  // removed while it was graded
+      throw;
+    }
+    ctrl_c.grading(false);
+    if (ctrl_c.pressed()) return 0;
+    std::cout << watch_footer(args.dir, why) << std::flush;
+    const SourceWatch::Change change = watch.wait();
+    if (change.what == SourceWatch::Change::What::ctrl_c) return 0;
+    if (change.what == SourceWatch::Change::What::folder_gone) throw folder_gone(args.dir);
+    why = fmt::format("{} changed", fmt::join(change.files, ", "));
+  }
+}
+
+}  // namespace
+
+int cmd_check(const fs::path& labs_dir, const CheckArgs& args) {
+  if (args.watch) refuse_watch_misuse(args);
+  const LabSpec lab = find_lab(labs_dir, args.lab);
+  if (!fs::is_directory(args.dir)) throw UsageError(fmt::format("{}: no such submission directory", args.dir));
+  if (const std::string wrong = submission_mismatch(lab, args.dir); !wrong.empty()) throw UsageError(wrong);
+  return args.watch ? watch_and_grade(lab, args) : grade_and_report(lab, args);
 }
 
 int cmd_init(const fs::path& labs_dir, const InitArgs& args) {

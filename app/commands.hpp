@@ -18,6 +18,8 @@ namespace labgrade {
 struct CheckArgs {
   std::string lab, format = "text", output, dir = ".";
   std::vector<std::string> only;
+  bool watch = false;  // grade again on every save of a source (text reports only)
+  std::string keep;    // the folder of the failed checks' replays ("": none)
 };
 
 struct InitArgs {
@@ -40,6 +42,7 @@ std::optional<FrameworkFiles> framework_beside_program();
 std::optional<int> runner_entry(int argc, char** argv);
 
 int cmd_list(const std::filesystem::path& labs_dir);
+/// Grades once (exit 0, 1 or 3), or with --watch until Ctrl-C (exit 0).
 int cmd_check(const std::filesystem::path& labs_dir, const CheckArgs& args);
 int cmd_init(const std::filesystem::path& labs_dir, const InitArgs& args);
 

@@ -156,6 +156,12 @@ no root and nothing else.
 says what was expected, what happened, and a hint. Run one check again with
 `--only NAME`. Exit status: 0 when every check passed, 1 when one failed.
 
+While you work, `labgrade check --lab {lab} --watch .` grades again each
+time you save a source file (Ctrl-C to stop). To look at a failure
+yourself, `--keep replays` saves each failed check's programs, their input
+and a `replay.sh` that runs them again as the check did: `sh
+replays/NAME/replay.sh`, or its commands by hand (under gdb, strace).
+
 ## What it checks
 
 The {checks} checks your instructor made visible ({points:g} points){hidden}.

@@ -6,7 +6,9 @@
 # of posix-shm with one check made hidden). Each kit is unpacked in a fresh
 # folder by an unprivileged user with this repository's build/ and source
 # tree out of reach (an empty tmpfs over each), and grades the bundled
-# correct and buggy examples right (also without namespaces). Then the kits are searched: no reference
+# correct and buggy examples right (also without namespaces), keeps the
+# buggy one's failed checks for a replay by hand (--keep: the reference as a
+# binary, no source) and offers --watch. Then the kits are searched: no reference
 # source, no mutant, no hidden check (not in lab.toml, not in the program);
 # the program needs no glibc symbol newer than 2.35 and no library but
 # glibc's. Prints the kits' sizes and the time from unpacking to a verdict.
@@ -57,6 +59,14 @@ for lab in posix-shm shm-kit; do
   as_student "labgrade-$lab/bin/labgrade" check --lab "$lab" "$work/examples/buggy" >"$work/$lab.buggy.txt" 2>&1
   code=$?
   [[ $code -eq 1 ]] && grep -q "shm_unlink" "$work/$lab.buggy.txt" || { cat "$work/$lab.buggy.txt"; fail "$lab: the buggy code did not fail naming shm_unlink (exit $code)"; }
+  # The failed checks kept for a replay by hand: the kit's reference programs as binaries, never a source.
+  as_student "labgrade-$lab/bin/labgrade" check --lab "$lab" --keep kept "$work/examples/buggy" >"$work/$lab.keep.txt" 2>&1
+  code=$?
+  [[ $code -eq 1 && -x $student/kept/ConsumerRemovesObject/reference-shm_producer && -x $student/kept/ConsumerRemovesObject/replay.sh ]] &&
+    grep -q 'replay:     sh kept/ConsumerRemovesObject/replay.sh' "$work/$lab.keep.txt" || { cat "$work/$lab.keep.txt"; fail "$lab: --keep (exit $code)"; }
+  [[ -z $(find "$student/kept" -name '*.c' -o -name '*.h') ]] || fail "$lab: --keep copied a source"
+  rm -rf "$student/kept"
+  as_student "labgrade-$lab/bin/labgrade" check --help | grep -q -- '--watch' || fail "$lab: the kit's check has no --watch"
   as_student "labgrade-$lab/bin/labgrade" init "$lab" mine >"$work/$lab.init.txt" 2>&1 || { cat "$work/$lab.init.txt"; fail "$lab: init"; }
   [[ -f $student/mine/shm_producer.c && -f $student/mine/README.md ]] || fail "$lab: init wrote no starter files"
   rm -rf "$student/mine"

@@ -79,6 +79,9 @@ std::optional<Failure>& current_failure() {
 }
 
 void fail_check(Failure failure) {
+  if (!current_failure() && !failure.skipped) {
+    ReplayJournal::current().note(fmt::format("found the check failed here: expected {}; got {}", failure.expected, failure.got));
+  }
   if (!current_failure()) current_failure() = std::move(failure);
   throw CheckFailed();
 }
@@ -208,13 +211,21 @@ Run CheckWorld::run(Program program) {
   }
   if (std::find(m_programs_run.begin(), m_programs_run.end(), program.who()) == m_programs_run.end())
     m_programs_run.push_back(program.who());
+  // For a replay by hand (--keep): what it was given, as it was given.
+  const ReplayRun replay{0, 0, is_student ? "student" : program.role() == Role::peer ? "peer" : "reference",
+                         program.name(), program.m_variant, program.m_args, false, program.m_interactive,
+                         options.time_limit};
+  const std::optional<InputFile> input = options.stdin_file;
+  const auto spawned = std::chrono::steady_clock::now();
   auto process = m_world->spawn(std::move(options));
+  ReplayJournal::current().started(process, *m_world, replay, input, spawned);
   if (is_student) m_student_processes.emplace_back(program.who(), process);
   return Run(std::move(program), process, std::move(clock), innermost_pid(process->pid()), m_world->limits_probe());
 }
 
 CheckWorld::~CheckWorld() {
   if (!m_world) return;  // moved from
+  ReplayJournal::current().world_ended(*m_world);
   for (const auto& [who, process] : m_student_processes) {
     std::string why = process->refused_signal();
     if (why.empty()) continue;
@@ -259,12 +270,14 @@ std::string CheckWorld::after_last_run() const {
 }
 
 Verdict CheckWorld::expect_shm_empty() {
+  ReplayJournal::current().note("looked at /dev/shm, expecting it empty", "shm");
   std::string listing = shm_listing();
   if (listing == "nothing") return Verdict(std::nullopt);
   return Verdict(Failure{"/dev/shm to be empty" + after_last_run(), listing, "", false});
 }
 
 ShmVerdict CheckWorld::expect_shm_object(const std::string& name) {
+  ReplayJournal::current().note("looked at /dev/shm/" + name, "shm", name);
   if (fs::exists(shm_path(name))) return ShmVerdict(*this, name, std::nullopt);
   return ShmVerdict(*this, name,
                     Failure{fmt::format("/dev/shm/{} to exist{}", name, after_last_run()),
@@ -309,6 +322,7 @@ ShmVerdict& ShmVerdict::starts_with(const std::string& bytes) {
 }
 
 std::optional<std::string> CheckWorld::read_shm(const std::string& name) const {
+  ReplayJournal::current().note("read what /dev/shm/" + name + " holds", "shm", name);
   std::ifstream in(shm_path(name), std::ios::binary);
   if (!in) return std::nullopt;
   std::stringstream bytes;

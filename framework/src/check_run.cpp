@@ -72,6 +72,7 @@ Failure Run::failure(std::string expected, std::string got) const {
       f.general_hint = advice.text;
       f.observed = advice.cause;
     }
+    ReplayJournal::current().killed(*m_process, "the check had failed, so the grader stopped it");
     m_process->kill();  // its ending is then "killed", never "timed out": no hang advice below
   }
   const ProcessResult& r = m_process->wait();
@@ -164,7 +165,11 @@ std::optional<Failure> Run::check_called(const std::string& function) {
 
 std::optional<Failure> Run::check_sleeps() {
   if (!m_clock) throw GraderError("Run::sleeps needs [clock] control = true in lab.toml");
-  if (m_clock->wait_for_sleep(*m_process, context().deadline)) return std::nullopt;
+  const auto asked = std::chrono::steady_clock::now();
+  const bool slept = m_clock->wait_for_sleep(*m_process, context().deadline);
+  ReplayJournal::current().note("waited until it slept (in sleep, usleep or nanosleep)", "asleep", "", m_process.get(),
+                                std::min(60.0, std::chrono::duration<double>(context().deadline - asked).count()));
+  if (slept) return std::nullopt;
   // It ended (or runs on, sleepless, until its time limit ends it).
   return failure(fmt::format("{} to sleep (sleep, usleep or nanosleep) while it runs", m_program.who()),
                  fmt::format("it ended without sleeping: {}", ending_with_output()));
@@ -220,6 +225,11 @@ std::optional<Failure> Run::check_prints_line(const std::string& line, std::chro
   bool asleep = false;  // in pause/sigsuspend since asleep_since
   Clock::time_point asleep_since{};
   std::string other;  // next: the line it printed instead
+  auto note = [&](const std::string& outcome, std::size_t number) {  // for a replay by hand, which waits for the line too
+    ReplayJournal::current().note(fmt::format("waited up to {:g} s for it to print the line {}{}", timeout.count(),
+                                              c_literal(line), outcome),
+                                  "line", line, m_process.get(), timeout.count(), static_cast<int>(number));
+  };
   for (;;) {
     const bool ready = m_process->wait_for_stdout(
         [&](const std::string& out) {
@@ -229,10 +239,16 @@ std::optional<Failure> Run::check_prints_line(const std::string& line, std::chro
         },
         std::min<Clock::duration>(std::chrono::milliseconds(50), std::max<Clock::duration>(deadline - Clock::now(), {})));
     if (ready) {
-      if (!next) return std::nullopt;
+      if (!next) {
+        note("", 0);
+        return std::nullopt;
+      }
       const std::string got = complete_lines(m_process->stdout_text())[m_lines_read];
       ++m_lines_read;
-      if (got == wanted) return std::nullopt;
+      if (got == wanted) {
+        note(" next", m_lines_read);
+        return std::nullopt;
+      }
       other = got;
       break;
     }
@@ -246,6 +262,8 @@ std::optional<Failure> Run::check_prints_line(const std::string& line, std::chro
     }
   }
   std::string got;
+  if (!next) note(": it did not come", 0);
+  else note(other.empty() ? " next: it did not come" : " next: it printed another line", other.empty() ? m_lines_read + 1 : m_lines_read);
   if (!other.empty()) got = fmt::format("it printed {} instead", c_literal(other));
   else if (m_process->finished()) got = fmt::format("it ended first: {}", ending_with_output());
   else if (asleep && Clock::now() < deadline) got = "it went to sleep waiting for a signal without printing it";
@@ -255,12 +273,15 @@ std::optional<Failure> Run::check_prints_line(const std::string& line, std::chro
 }
 
 std::optional<Failure> Run::check_still_running(std::chrono::duration<double> settle) {
+  ReplayJournal::current().note(fmt::format("checked that it still ran{}", settle.count() > 0 ? fmt::format(
+                                    " {:g} s later", settle.count()) : ""), "", "", m_process.get());
   if (settle.count() > 0) m_process->wait_for(settle);
   if (!m_process->finished()) return std::nullopt;
   return failure(fmt::format("{} to still be running", m_program.who()), ending_with_output());
 }
 
 double Run::cpu_seconds() const {
+  ReplayJournal::current().note("read the CPU time it had used (/proc)", "", "", m_process.get());
   const std::string path = fmt::format("/proc/{}/stat", m_process->pid());
   auto stat = read_proc_stat(path);
   if (!stat) throw GraderError("cannot read " + path);
@@ -269,6 +290,8 @@ double Run::cpu_seconds() const {
 
 void Run::wake() {
   if (!m_clock) throw GraderError("Run::wake needs [clock] control = true in lab.toml");
+  ReplayJournal::current().note("ended its sleep now (labgrade's clock); here its sleep lasts its full time", "", "",
+                                m_process.get());
   m_clock->wake();
 }
 

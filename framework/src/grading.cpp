@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -21,6 +22,8 @@
 #include "labgrade/error.hpp"
 #include "labgrade/grader_build.hpp"
 #include "labgrade/process.hpp"
+#include "labgrade/replay_folder.hpp"
+#include "labgrade/replay_journal.hpp"
 #include "labgrade/temp_dir.hpp"
 #include "labgrade/world.hpp"
 
@@ -147,6 +150,7 @@ class ResultWriter : public ::testing::EmptyTestEventListener {
   void OnTestStart(const ::testing::TestInfo& info) override {
     current_failure().reset();
     m_context.current_test = info.name();
+    ReplayJournal::current().begin(info.name());
     m_started << info.name() << '\n' << std::flush;  // for the grader's live display
     m_start = std::chrono::steady_clock::now();
     const CheckSpec* spec = m_lab.check(info.name());
@@ -193,6 +197,7 @@ class ResultWriter : public ::testing::EmptyTestEventListener {
       r.status = CheckResult::Status::grader_error;
       r.got = "the check failed without saying why";
     }
+    keep_journal(r);
     m_unexpected.clear();
     current_failure().reset();
     m_context.outcomes[r.test] = {r.status == CheckResult::Status::passed, r.title,
@@ -202,6 +207,16 @@ class ResultWriter : public ::testing::EmptyTestEventListener {
   }
 
  private:
+  // Under --keep, a failed check's journal, for its replay by hand. A journal
+  // that can't be written costs the replay only (the grader then says so).
+  static void keep_journal(const CheckResult& r) {
+    try {
+      ReplayJournal::current().end(r.status == CheckResult::Status::failed);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "labgrade: no replay of %s: %s\n", r.test.c_str(), e.what());
+    }
+  }
+
   const LabSpec& m_lab;
   GradingContext& m_context;
   std::ofstream m_out;
@@ -298,6 +313,7 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
                                    guess.empty() ? "" : fmt::format(": did you mean {}?", guess), known));
     }
   }
+  if (!options.keep.empty()) prepare_keep_folder(options.keep);
   auto selected = [&](const CheckSpec& spec) {
     return options.only.empty() || std::find(options.only.begin(), options.only.end(), spec.test) != options.only.end();
   };
@@ -325,6 +341,8 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
                   {"results", results.string()},   {"started", started.string()}, {"student", builds_to_json(student)},
                   {"reference", builds_to_json(reference)}, {"only", options.only},
                   {"isolation", to_string(isolation)}, {"isolation_note", isolation_fallback_reason()}};
+  const fs::path journals = scratch.path() / "journal";
+  if (!options.keep.empty()) context["journal"] = journals.string();
   std::ofstream(context_file) << context.dump();
 
   double budget = 10.0;
@@ -370,6 +388,7 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
           spec, runner_problem.empty() ? "the check did not run" : runner_problem + " before this check ended"));
     }
   }
+  if (!options.keep.empty()) write_keep_folder({options.keep, journals, lab, student, reference}, report);
   report.execution_time = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }
@@ -384,6 +403,7 @@ int run_checks_main(const fs::path& context_file) {
   for (Isolation i : {Isolation::namespaces, Isolation::user_namespaces, Isolation::none}) {  // the grader's, not probed again
     if (to_string(i) == context.at("isolation").get<std::string>()) adopt_isolation(i, context.at("isolation_note").get<std::string>());
   }
+  if (context.contains("journal")) ReplayJournal::current().enable(context.at("journal").get<std::string>());
   detect_isolation();  // before faults are armed: a probe's world (if any) is not under test
   arm_fault_injection();
 

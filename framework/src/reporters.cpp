@@ -88,6 +88,7 @@ std::string format_text(const Report& report, const TextStyle& style) {
     if (!c.expected.empty()) out += indent(c.expected, "                   ", "       expected:   ");
     if (!c.got.empty()) out += indent(c.got, "                   ", "       got:        ");
     if (!c.hint.empty()) out += indent(c.hint, "                   ", "       hint:       ");
+    if (!c.replay.empty()) out += indent(c.replay, "                   ", "       replay:     ");
   }
   out += "\n";
   std::string summary = fmt::format("{}/{} points", format_points(report.score()), format_points(report.max_score()));

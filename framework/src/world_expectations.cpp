@@ -10,6 +10,7 @@
 
 #include "labgrade/check.hpp"
 #include "labgrade/error.hpp"
+#include "labgrade/replay_journal.hpp"
 
 namespace labgrade {
 
@@ -35,6 +36,7 @@ static std::string describe_segments(const std::vector<SysvSegment>& segments) {
 }
 
 SysvVerdict CheckWorld::expect_sysv_segment(long key) {
+  ReplayJournal::current().note(fmt::format("looked for the System V segment with key {:#x}", static_cast<unsigned long>(key) & 0xffffffffUL), "sysv");
   auto segments = sysv_segments();
   std::string what = fmt::format("the segment with key {:#x}", static_cast<unsigned long>(key) & 0xffffffffUL);
   for (const auto& s : segments) {
@@ -45,6 +47,7 @@ SysvVerdict CheckWorld::expect_sysv_segment(long key) {
 }
 
 Verdict CheckWorld::expect_no_sysv_segments() {
+  ReplayJournal::current().note("looked at the System V shared memory segments, expecting none", "sysv");
   auto segments = sysv_segments();
   if (segments.empty()) return Verdict(std::nullopt);
   return Verdict(Failure{"no System V shared memory segment left" + after_last_run(), describe_segments(segments), "", false});
@@ -96,6 +99,7 @@ SysvVerdict& SysvVerdict::attached(unsigned long count) {
 }
 
 PosixQueueVerdict CheckWorld::expect_posix_queue(const std::string& name) {
+  ReplayJournal::current().note("looked at the POSIX message queue " + name, "mqueue", name);
   auto attributes = posix_queue(*m_world, name);
   if (attributes) return PosixQueueVerdict(attributes, name, std::nullopt);
   std::vector<std::string> queues;
@@ -136,6 +140,7 @@ PosixQueueVerdict& PosixQueueVerdict::messages(long count) {
 }
 
 Verdict CheckWorld::expect_no_posix_queues() {
+  ReplayJournal::current().note("looked at /dev/mqueue, expecting it empty", "mqueue");
   std::string listing;
   std::error_code ec;
   if (m_world->isolation() == Isolation::none && !fs::exists(m_world->mqueue_dir())) {
@@ -154,6 +159,7 @@ Verdict CheckWorld::expect_no_posix_queues() {
 }
 
 Verdict CheckWorld::expect_no_sysv_queues() {
+  ReplayJournal::current().note("looked at the System V message queues, expecting none", "sysv");
   auto queues = sysv_queues(*m_world);
   if (queues.empty()) return Verdict(std::nullopt);
   std::string listing;
@@ -165,6 +171,7 @@ Verdict CheckWorld::expect_no_sysv_queues() {
 }
 
 Verdict CheckWorld::expect_fifo(const std::string& name) {
+  ReplayJournal::current().note("looked at " + name + ", expecting a FIFO", "file", name);
   struct stat st {};
   const fs::path path = m_world->workdir_from_outside() / name;
   if (::lstat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode)) return Verdict(std::nullopt);
@@ -175,6 +182,7 @@ Verdict CheckWorld::expect_fifo(const std::string& name) {
 }
 
 Verdict CheckWorld::expect_no_file(const std::string& name) {
+  ReplayJournal::current().note("looked for " + name + ", expecting it gone", "file", name);
   struct stat st {};
   if (::lstat((m_world->workdir_from_outside() / name).c_str(), &st) != 0) return Verdict(std::nullopt);
   return Verdict(Failure{fmt::format("{} to be gone{}", name, after_last_run()),
@@ -182,6 +190,7 @@ Verdict CheckWorld::expect_no_file(const std::string& name) {
 }
 
 Verdict CheckWorld::expect_no_orphans() {
+  ReplayJournal::current().note("asked its world's pid namespace whether a process was orphaned (not shown here)");
   World::Census census = m_world->census();
   if (census.orphans == 0) return Verdict(std::nullopt);
   return Verdict(Failure{"no process left without its parent (every parent waits for its children)",
@@ -191,6 +200,7 @@ Verdict CheckWorld::expect_no_orphans() {
 }
 
 int CheckWorld::processes_created_by(const Run& run) {
+  ReplayJournal::current().note("counted the processes " + run.program().who() + " made (not shown here)");
   if (int counted = run.process_counted_forks(); counted >= 0) return counted;  // no pid namespace: counted as made
   if (run.world_pid() <= 0) throw GraderError("the program's pid in the world is unknown");
   return m_world->census().last_pid - run.world_pid();

@@ -308,6 +308,20 @@ TEST(Reporters, TextSaysWhenIsolationWasOff) {
   EXPECT_THAT(format_text(fixed_report(), TextStyle{.colour = false}), ::testing::Not(HasSubstr("isolation")));
 }
 
+// --keep: under a kept check, the command that replays it; no other format carries it.
+TEST(Reporters, TextSaysHowToReplayAKeptCheckAndTheOtherFormatsDoNotChange) {
+  Report report = fixed_report();
+  report.checks[1].replay = "sh kept/ConsumerRemovesObject/replay.sh";
+  EXPECT_THAT(format_text(report, TextStyle{}),
+              HasSubstr("       hint:       call shm_unlink(name) when you are done\n"
+                        "       replay:     sh kept/ConsumerRemovesObject/replay.sh\n"
+                        "  NOTE errors go to stderr"));
+  EXPECT_EQ(format_json(report), format_json(fixed_report()));
+  EXPECT_EQ(format_gradescope(report), format_gradescope(fixed_report()));
+  EXPECT_EQ(format_junit(report), format_junit(fixed_report()));
+  EXPECT_EQ(format_prairielearn(report), format_prairielearn(fixed_report()));
+}
+
 TEST(Reporters, TextSummaryOfAllPassed) {
   Report report = fixed_report();
   report.checks.resize(1);

@@ -39,6 +39,7 @@
 #include "labgrade/ipc_inspector.hpp"
 #include "labgrade/lab_spec.hpp"
 #include "labgrade/process.hpp"
+#include "labgrade/replay_journal.hpp"
 #include "labgrade/world.hpp"
 
 namespace labgrade {
@@ -226,7 +227,7 @@ class Run {
     return RunVerdict(*this, check_still_running(settle));
   }
   /// Sends it a signal.
-  void signal(int sig) { m_process->signal(sig); }
+  void signal(int sig) { ReplayJournal::current().signal_sent(*m_process, sig); m_process->signal(sig); }
   /// Its CPU time so far (user + system, from the kernel: /proc/PID/stat).
   double cpu_seconds() const;
   /// Its pid as the world numbers it (the first program of a world is 2).
@@ -242,10 +243,13 @@ class Run {
   /// Ends its sleep now.
   void wake();
   /// Feeds its stdin (for programs started with Program::interactive()).
-  void write_stdin(const std::string& bytes) { m_process->write_stdin(bytes); }
-  void close_stdin() { m_process->close_stdin(); }
+  void write_stdin(const std::string& bytes) {
+    ReplayJournal::current().stdin_written(*m_process, bytes);
+    m_process->write_stdin(bytes);
+  }
+  void close_stdin() { ReplayJournal::current().stdin_closed(*m_process); m_process->close_stdin(); }
   /// Ends it now (SIGKILL), e.g. a producer left waiting on purpose.
-  void kill() { m_process->kill(); }
+  void kill() { ReplayJournal::current().killed(*m_process, "the check was done with it"); m_process->kill(); }
 
   /// Waits for its end. The check does nothing else meanwhile, which its
   /// world's deadlock watch counts on (Process::Awaiting).

@@ -40,11 +40,14 @@ struct GradeOptions {
   std::vector<std::string> only;    // run just these checks (test names); empty: all
   /// Called on the grading thread as the builds start and each check starts and ends.
   std::function<void(const GradeEvent&)> progress;
+  /// `check --keep`: each failed check's programs, input and replay.sh go
+  /// into this folder (replay_folder.hpp); empty: none.
+  std::filesystem::path keep;
 };
 
 /// Throws UsageError (exit 2) when the submission folder is missing, the
-/// lab's checks do not match this program's graders, or `only` names an
-/// unknown check; GraderError (exit 3) when the reference does not build.
+/// lab's checks do not match this program's graders, `only` names an
+/// unknown check, or `keep` is a folder labgrade may not fill; GraderError (exit 3) when the reference does not build.
 Report grade_submission(const LabSpec& lab, const std::filesystem::path& submission,
                         const GradeOptions& options);
 

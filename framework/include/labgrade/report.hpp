@@ -26,6 +26,10 @@ struct CheckResult {
   double seconds = 0;
   std::string blocked_by;  // skipped: the check whose failure holds it back (the root of a chain)
   std::string cause;       // failed: the cause labgrade observed (its advice, also in `hint`), "" for none
+  /// --keep: the command that replays it by hand ("sh keep/X/replay.sh"), or
+  /// why there is none; "" when not kept. Set by the grader, shown by the
+  /// text report only.
+  std::string replay;
 
   bool advisory() const { return max_score == 0; }
   /// "expected X; found: Y\nhint: H" (the JSON `output`).
