@@ -186,7 +186,7 @@ Run CheckWorld::run(Program program) {
   SpawnOptions options;
   options.argv = {build.executable.string()};
   options.argv.insert(options.argv.end(), program.m_args.begin(), program.m_args.end());
-  options.stdin_file = std::move(program.m_stdin);
+  options.stdin_file = program.m_stdin;  // shared: the Run keeps it too (stdout_is compares with it)
   options.interactive_stdin = program.m_interactive;
   options.stdout_to_file = program.m_stdout_to_file;
   const Limits& limits = ctx.lab.limits;

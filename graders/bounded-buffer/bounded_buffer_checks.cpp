@@ -210,6 +210,12 @@ std::string it_ended(labgrade::Run& program) {
   return std::string(r.ending == labgrade::ProcessResult::Ending::signaled ? "it was " : "it ") + r.describe();
 }
 
+// The same, for a program that ended "instead of waiting": one found stuck
+// (a spin nothing could end) needs no more words.
+std::string ended_instead_of_waiting(labgrade::Run& program) {
+  return it_ended(program) + (program.wait().stuck.empty() ? " instead of waiting" : "");
+}
+
 class BoundedBuffer : public labgrade::LabCheck {
  protected:
   // Waits until `program` has begun to wait for the other side (`waiting`
@@ -218,13 +224,17 @@ class BoundedBuffer : public labgrade::LabCheck {
   static void expect_busy_wait(CheckWorld& world, labgrade::Run& program, const std::function<bool(const State&)>& waiting,
                                const std::string& expected) {
     std::optional<State> state;
-    const bool began = CheckWorld::wait_until([&] {
-      state = read_state(world, 10);
-      return (state && waiting(*state)) || program.process().finished();
-    }, 3s) && !program.process().finished();
+    bool began = false;
+    {  // a wait whose failure fails the check (it begins to wait at once): awaited
+      const auto awaiting = program.awaiting();
+      began = CheckWorld::wait_until([&] {
+        state = read_state(world, 10);
+        return (state && waiting(*state)) || program.process().finished();
+      }, 3s) && !program.process().finished();
+    }
     if (!began) {
       labgrade::fail_check(program.failure(expected, program.process().finished()
-                                                         ? it_ended(program) + " instead of waiting"
+                                                         ? ended_instead_of_waiting(program)
                                                          : "it never began to wait: " + (state ? describe(*state, {}) : "no /dev/shm/SYSUOS_bb")));
     }
     constexpr auto k_watched = 500ms;  // a spin sleeps 0 times meanwhile, usleep(1000) about 450
@@ -276,16 +286,20 @@ TEST_F(BoundedBuffer, ProducerStopsWhenFull) {
 
     // Wait for the buffer to fill: in == BUFFER_SIZE-1 while out stays 0.
     std::optional<State> state;
-    bool full = CheckWorld::wait_until([&] {
-      state = read_state(world, size.buffer_size);
-      return (state && state->in == capacity) || producer.process().finished();
-    }, 3s) && state && state->in == capacity;
+    bool full = false;
+    {  // awaited: a producer fills the buffer at once, and one that cannot is stuck
+      const auto awaiting = producer.awaiting();
+      full = CheckWorld::wait_until([&] {
+        state = read_state(world, size.buffer_size);
+        return (state && state->in == capacity) || producer.process().finished();
+      }, 3s) && state && state->in == capacity;
+    }
     std::string expected = fmt::format("{}, fed {} items alone, your bb_producer to fill the buffer (in == {}, out == 0) and wait",
                                        size_note(size), items.size(), capacity);
     if (!full) {
       std::string got = state ? describe(*state, items) + diagnose(*state, items, size.buffer_size)
                               : fmt::format("/dev/shm/{} holds {}", k_object, world.shm_listing());
-      if (producer.process().finished()) got += "; " + it_ended(producer) + " instead of waiting";
+      if (producer.process().finished()) got += "; " + ended_instead_of_waiting(producer);
       labgrade::fail_check(producer.failure(expected, got));
     }
     // Full: it must now wait, changing nothing (no overwrite), for a while.
@@ -418,6 +432,7 @@ TimeShares time_shares(labgrade::Run& program, double seconds) {
 // Returns the largest share of the time either program waited for a CPU.
 double fail_at_a_sleeping_pace(labgrade::Run& consumer, labgrade::Run& producer, std::size_t input_bytes,
                                std::chrono::seconds limit) {
+  const auto awaiting = consumer.awaiting();  // the check only looks until the consumer ends
   const auto start = std::chrono::steady_clock::now();
   double starved = 0;
   for (;;) {
@@ -518,10 +533,14 @@ TEST_F(BoundedBuffer, ProducerPutsItemsAsTheyCome) {
   auto producer = world.run(student("bb_producer").interactive());
   producer.write_stdin(lines(items));  // three lines, and its input stays open
   std::optional<State> state;
-  const bool produced = CheckWorld::wait_until([&] {
-    state = read_state(world, 10);
-    return (state && state->in == 3) || producer.process().finished();
-  }, 3s) && state && state->in == 3;
+  bool produced = false;
+  {  // awaited: the 3 items are there to be put in at once
+    const auto awaiting = producer.awaiting();
+    produced = CheckWorld::wait_until([&] {
+      state = read_state(world, 10);
+      return (state && state->in == 3) || producer.process().finished();
+    }, 3s) && state && state->in == 3;
+  }
   if (!produced) {
     labgrade::fail_check(Failure{
         "your bb_producer, given 3 items while its input stays open, to put them into the buffer at once (in == 3)",
