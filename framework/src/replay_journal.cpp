@@ -61,6 +61,15 @@ std::string how_it_ended(const ProcessResult& r) {
   return "unknown";
 }
 
+// A step of `kind` at `at` seconds, about run `run` (0: none).
+ReplayStep step_of(ReplayStep::Kind kind, double at, int run = 0) {
+  ReplayStep step;
+  step.kind = kind;
+  step.at = at;
+  step.run = run;
+  return step;
+}
+
 }  // namespace
 
 ReplayRecord read_replay_record(const fs::path& folder) {
@@ -128,10 +137,7 @@ ReplayJournal::Entry* ReplayJournal::find(const Process& process) {
 }
 
 void ReplayJournal::add_end(Entry& entry, double at, std::string how, std::string text) {
-  ReplayStep step;
-  step.kind = ReplayStep::Kind::end;
-  step.at = at;
-  step.run = entry.run.id;
+  ReplayStep step = step_of(ReplayStep::Kind::end, at, entry.run.id);
   step.how = std::move(how);
   step.text = std::move(text);
   m_steps.push_back(std::move(step));
@@ -148,21 +154,14 @@ void ReplayJournal::started(const std::shared_ptr<Process>& process, const World
   run.world = open->second;
   run.has_stdin = input.has_value();
   Entry entry{run, process, process.get(), &world, spawned, input, {}, false};
-  ReplayStep step;
-  step.kind = ReplayStep::Kind::start;
-  step.at = std::chrono::duration<double>(spawned - m_begun).count();
-  step.run = run.id;
-  m_steps.push_back(step);
+  m_steps.push_back(step_of(ReplayStep::Kind::start, std::chrono::duration<double>(spawned - m_begun).count(), run.id));
   m_entries.push_back(std::move(entry));
 }
 
 void ReplayJournal::signal_sent(const Process& process, int signal) {
   Entry* entry = find(process);
   if (entry == nullptr) return;
-  ReplayStep step;
-  step.kind = ReplayStep::Kind::signal;
-  step.at = now();
-  step.run = entry->run.id;
+  ReplayStep step = step_of(ReplayStep::Kind::signal, now(), entry->run.id);
   step.signal = signal;
   m_steps.push_back(step);
 }
@@ -171,10 +170,7 @@ void ReplayJournal::stdin_written(const Process& process, const std::string& byt
   Entry* entry = find(process);
   if (entry == nullptr) return;
   entry->writes.push_back(bytes);
-  ReplayStep step;
-  step.kind = ReplayStep::Kind::write_stdin;
-  step.at = now();
-  step.run = entry->run.id;
+  ReplayStep step = step_of(ReplayStep::Kind::write_stdin, now(), entry->run.id);
   step.part = static_cast<int>(entry->writes.size());
   step.bytes = bytes.size();
   m_steps.push_back(step);
@@ -183,11 +179,7 @@ void ReplayJournal::stdin_written(const Process& process, const std::string& byt
 void ReplayJournal::stdin_closed(const Process& process) {
   Entry* entry = find(process);
   if (entry == nullptr) return;
-  ReplayStep step;
-  step.kind = ReplayStep::Kind::close_stdin;
-  step.at = now();
-  step.run = entry->run.id;
-  m_steps.push_back(step);
+  m_steps.push_back(step_of(ReplayStep::Kind::close_stdin, now(), entry->run.id));
 }
 
 void ReplayJournal::killed(const Process& process, const std::string& why) {
@@ -199,9 +191,7 @@ void ReplayJournal::killed(const Process& process, const std::string& why) {
 void ReplayJournal::note(const std::string& text, const std::string& look, const std::string& arg,
                          const Process* about, double seconds, int line_number) {
   if (!recording()) return;
-  ReplayStep step;
-  step.kind = ReplayStep::Kind::note;
-  step.at = now();
+  ReplayStep step = step_of(ReplayStep::Kind::note, now());
   if (about != nullptr) {
     if (Entry* entry = find(*about)) step.run = entry->run.id;
   }
@@ -231,9 +221,7 @@ void ReplayJournal::world_ended(const World& world) noexcept {
       }
       entry.world = nullptr;
     }
-    ReplayStep step;
-    step.kind = ReplayStep::Kind::world_end;
-    step.at = at;
+    ReplayStep step = step_of(ReplayStep::Kind::world_end, at);
     step.world = open->second;
     m_steps.push_back(step);
     m_open_worlds.erase(open);
