@@ -359,7 +359,13 @@ CheckWorld LabCheck::make_world(bool cores_to_itself) {
   options.world_limits = CgroupLimits{ctx.lab.limits.world_memory_mb, ctx.lab.limits.processes};
   options.cores_to_itself = cores_to_itself;
   options.spinning_is_waiting = ctx.lab.spinning_is_waiting;
+  options.loopback = ctx.lab.loopback;
   options.hidden = {ctx.lab.dir(), ctx.lab.reference_dir};
+  if (options.loopback && detect_isolation() == Isolation::none) {
+    throw GraderError("this lab's programs need a network of their own (a loopback in a network namespace), and "
+                      "this machine gives labgrade no namespaces (" + isolation_fallback_reason() +
+                      "): without one, 127.0.0.1 would be the machine's own; grade it where namespaces are allowed");
+  }
   auto world = std::make_unique<World>(options);
   // A world may wait for the machine (isolation off: one at a time; or for
   // the cores): that wait is not the check's time.

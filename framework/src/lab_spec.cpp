@@ -218,6 +218,7 @@ void read_world(TableReader& root, LabSpec& lab, const std::string& file) {
   lab.mq_names = reader.strings("mq_names").value_or(std::vector<std::string>{});
   lab.world_files = reader.strings("files").value_or(std::vector<std::string>{});
   lab.spinning_is_waiting = reader.boolean("spinning_is_waiting").value_or(false);
+  lab.loopback = reader.boolean("loopback").value_or(false);
   for (const auto& name : lab.world_files) {
     if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
       reader.fail(reader.node("files")->source(), "world.files", "\"" + name + "\" is not a plain file name");

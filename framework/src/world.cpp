@@ -174,7 +174,10 @@ void World::start_init(const WorldOptions& options) {
   plan.fail_shm_mount = injected_fault("mount", EPERM);
 
   int flags = k_world_flags | (user_ns ? CLONE_NEWUSER : 0);
-  if (!user_ns) m_network = QuietNetwork::take();
+  // A world with a loopback up makes a namespace of its own (never pooled:
+  // its sockets, TIME_WAIT ones too, must not meet the next world's).
+  plan.loopback_up = options.loopback;
+  if (!user_ns && !options.loopback) m_network = QuietNetwork::take();
   if (m_network) {
     flags &= ~CLONE_NEWNET;
     plan.network_fd = m_network.fd();

@@ -4,9 +4,12 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -25,7 +28,7 @@ namespace labgrade::detail {
 namespace {
 
 enum InitStep {
-  k_init_sync = 1, k_init_network, k_init_private, k_init_root, k_init_system, k_init_etc, k_init_dev,
+  k_init_sync = 1, k_init_network, k_init_loopback, k_init_private, k_init_root, k_init_system, k_init_etc, k_init_dev,
   k_init_devices, k_init_shm, k_init_mqueue, k_init_proc, k_init_tmp, k_init_workdir, k_init_seal, k_init_pivot,
   k_init_mask
 };
@@ -108,6 +111,19 @@ void join_network(const InitPlan& plan) {
   if (plan.network_fd < 0) return;
   if (::setns(plan.network_fd, CLONE_NEWNET) != 0) init_fail(plan, k_init_network);
   ::close(plan.network_fd);
+}
+
+// The loopback of the world's own network namespace, up: 127.0.0.1 and ::1
+// reach only the world itself (the namespace has no other interface).
+void bring_loopback_up(const InitPlan& plan) {
+  if (!plan.loopback_up) return;
+  const int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ifreq request{};
+  std::strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
+  if (sock < 0 || ::ioctl(sock, SIOCGIFFLAGS, &request) != 0) init_fail(plan, k_init_loopback);
+  request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_UP | IFF_RUNNING);
+  if (::ioctl(sock, SIOCSIFFLAGS, &request) != 0) init_fail(plan, k_init_loopback);
+  ::close(sock);
 }
 
 // A tmpfs of the world's own, mounted on the world's (empty) host folder: it
@@ -283,6 +299,7 @@ const char* init_step_name(int step) {
   switch (step) {
     case k_init_sync: return "waiting for the id maps";
     case k_init_network: return "setns(network namespace)";
+    case k_init_loopback: return "ioctl(SIOCSIFFLAGS, lo, IFF_UP)";
     case k_init_private: return "mount(/, MS_REC|MS_PRIVATE)";
     case k_init_root: return "mount(tmpfs, the world's root)";
     case k_init_system: return "mount(bind, /usr...) (the system's folders)";
@@ -306,6 +323,7 @@ const char* init_step_name(int step) {
   keep_only_fds({plan.control_fd, plan.status_fd, plan.sync_fd, plan.network_fd});
   wait_for_id_maps(plan);
   join_network(plan);
+  bring_loopback_up(plan);
   make_root(plan);
   add_system_folders(plan);
   mask_graders_folders(plan);

@@ -40,6 +40,7 @@ struct InitPlan {
   int status_fd = -1;   // write end: the set-up's InitStatus, then census answers
   int sync_fd = -1;     // read end: the grader has written the id maps (user ns)
   int network_fd = -1;  // a pooled network namespace to join, or -1
+  bool loopback_up = false;  // bring the world's own loopback up (127.0.0.1, ::1): a network namespace of its own
   std::string root;     // host folder the new root (a tmpfs) is mounted on, then pivoted into
   const std::vector<RootEntry>* system = nullptr;
   std::vector<std::pair<std::string, std::string>> etc_files;  // "etc/passwd", its text

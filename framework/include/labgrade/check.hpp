@@ -392,6 +392,18 @@ class CheckWorld {
 
   /// The bytes of /dev/shm/<name> now, or nothing when it does not exist.
   std::optional<std::string> read_shm(const std::string& name) const;
+  /// A fresh port for this check's server (a hard-coded port fails): the
+  /// world's network is its own ([world] loopback = true).
+  static unsigned fresh_port();
+  /// `server` listens on 127.0.0.1:port within `timeout` (it need not print
+  /// anything: the world's /proc/<pid>/net/tcp says). Else: how it ended, or
+  /// the ports it listens on instead.
+  Verdict expect_listening(Run& server, unsigned port, std::chrono::duration<double> timeout = std::chrono::seconds(3));
+  /// How many of its descriptors are sockets now (-1 when it has ended).
+  int sockets_held_by(Run& program) const;
+  /// How many of its children have ended and were not waited for.
+  std::size_t zombies_of(Run& program) const;
+
   /// Polls `condition` until it holds (true) or `timeout` passes (false).
   static bool wait_until(const std::function<bool()>& condition, std::chrono::duration<double> timeout);
 

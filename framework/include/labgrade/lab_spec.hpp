@@ -25,6 +25,7 @@
 //   mq_names = ["SYSUOS_mq"]            # the same, for POSIX message queues
 //   files = ["SYSUOS"]                  # empty files in every world's working directory
 //   spinning_is_waiting = true          # a busy-wait no one can end is stuck (see DeadlockWatch)
+//   loopback = true                     # 127.0.0.1 and ::1 of the world's own (sockets, RPC)
 //   [clock]                             # the grader's control of time (see labgrade_clock.c)
 //   control = true                      # link sleep/usleep/nanosleep/clock_nanosleep/shmdt wrappers
 //   scale = 0.05                        # an unreleased sleep lasts this fraction of its time
@@ -94,6 +95,7 @@ struct LabSpec {
   std::vector<std::string> mq_names;  // POSIX queues, removed by name when isolation is off
   std::vector<std::string> world_files;
   bool spinning_is_waiting = false;  // [world]: the lab's programs busy-wait for each other
+  bool loopback = false;             // [world]: a loopback of the world's own, up (needs namespaces)
   bool clock_control = false;
   double clock_scale = 1.0;
   std::vector<CheckSpec> checks;

@@ -120,6 +120,10 @@ struct WorldOptions {
   /// that spins without a system call while no other can run is as stuck as
   /// one asleep (DeadlockWatch), once the check awaits it.
   bool spinning_is_waiting = false;
+  /// A network of its own: a loopback, up (127.0.0.1, ::1), in a network
+  /// namespace no other world shares, never pooled; still no route anywhere
+  /// else. Needs namespaces (without them, 127.0.0.1 is the machine's).
+  bool loopback = false;
 };
 
 class World {

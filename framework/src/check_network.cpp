@@ -1,0 +1,53 @@
+// CheckWorld's network: a fresh port for a check, waiting until a server
+// listens on it (its world's /proc/<pid>/net/tcp), and what a server holds
+// (its sockets, its children not waited for). For labs with [world]
+// loopback = true: 127.0.0.1 is the world's own.
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "labgrade/check.hpp"
+#include "labgrade/replay_journal.hpp"
+#include "labgrade/socket_inspector.hpp"
+
+namespace labgrade {
+
+unsigned CheckWorld::fresh_port() {
+  // The world's network is its own: any port is free, and a random one
+  // makes a hard-coded port fail.
+  static std::mt19937 random{std::random_device{}()};
+  return std::uniform_int_distribution<unsigned>(20000, 60999)(random);
+}
+
+Verdict CheckWorld::expect_listening(Run& server, unsigned port, std::chrono::duration<double> timeout) {
+  ReplayJournal::current().note(fmt::format("waited until a program listened on 127.0.0.1:{}", port));
+  const pid_t pid = server.process().pid();
+  auto listens = [&] { return server.process().finished() || listening_on(pid, port); };
+  // A server listens at once. After half a second the wait is awaited: a
+  // server asleep where nothing can wake it is stopped then.
+  if (!wait_until(listens, std::min<std::chrono::duration<double>>(timeout, std::chrono::milliseconds(500)))) {
+    const auto awaiting = server.awaiting();
+    wait_until(listens, timeout - std::chrono::milliseconds(500));
+  }
+  if (!server.process().finished() && listening_on(pid, port)) return Verdict(std::nullopt);
+  const std::string expected = fmt::format("{} to listen on 127.0.0.1:{} (its argv[1])", server.program().who(), port);
+  if (server.process().finished()) {
+    return Verdict(server.failure(expected, "it ended first: " + server.wait().describe()));
+  }
+  const auto others = listening_ports(pid);
+  std::string got = fmt::format("nothing listens on port {} after {:g} s", port, timeout.count());
+  if (!others.empty()) {
+    got += "; it listens on port";
+    for (std::size_t i = 0; i < others.size(); ++i) got += fmt::format("{} {}", i == 0 ? "" : ",", others[i]);
+    got += " instead: is the port hard-coded?";
+  }
+  return Verdict(server.failure(expected, got));
+}
+
+int CheckWorld::sockets_held_by(Run& program) const { return open_sockets(program.process().pid()); }
+
+std::size_t CheckWorld::zombies_of(Run& program) const { return zombie_children(program.process().pid()).size(); }
+
+}  // namespace labgrade
