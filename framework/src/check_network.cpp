@@ -48,6 +48,8 @@ Verdict CheckWorld::expect_listening(Run& server, unsigned port, std::chrono::du
 
 int CheckWorld::sockets_held_by(Run& program) const { return open_sockets(program.process().pid()); }
 
+int CheckWorld::connections_held_by(Run& program) const { return open_connections(program.process().pid()); }
+
 std::size_t CheckWorld::zombies_of(Run& program) const { return zombie_children(program.process().pid()).size(); }
 
 }  // namespace labgrade

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -23,13 +24,14 @@ void parse_tcp_table(const std::string& text, std::vector<TcpSocket>& out) {
   std::getline(in, line);  // the header
   while (std::getline(in, line)) {
     std::istringstream fields(line);
-    std::string slot, local, remote, state;
-    if (!(fields >> slot >> local >> remote >> state)) continue;
+    std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout;
+    unsigned long inode = 0;
+    if (!(fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode)) continue;
     const auto port_of = [](const std::string& address) {
       const auto colon = address.rfind(':');
       return colon == std::string::npos ? 0u : static_cast<unsigned>(std::strtoul(address.c_str() + colon + 1, nullptr, 16));
     };
-    out.push_back(TcpSocket{port_of(local), port_of(remote), static_cast<int>(std::strtol(state.c_str(), nullptr, 16))});
+    out.push_back(TcpSocket{port_of(local), port_of(remote), static_cast<int>(std::strtol(state.c_str(), nullptr, 16)), inode});
   }
 }
 
@@ -57,17 +59,37 @@ std::vector<unsigned> listening_ports(pid_t pid) {
   return ports;
 }
 
-int open_sockets(pid_t pid) {
+namespace {
+
+// The inodes of its descriptors that are sockets ("socket:[1234]"); nothing when it is gone.
+std::optional<std::vector<unsigned long>> socket_inodes(pid_t pid) {
   const std::string dir = fmt::format("/proc/{}/fd", pid);
   DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return -1;
-  int count = 0;
+  if (d == nullptr) return std::nullopt;
+  std::vector<unsigned long> inodes;
   while (dirent* e = ::readdir(d)) {
     char target[64];
     const ssize_t n = ::readlinkat(::dirfd(d), e->d_name, target, sizeof target - 1);
-    if (n > 7 && std::string(target, 7) == "socket:") ++count;
+    if (n > 8 && std::string(target, 8) == "socket:[") inodes.push_back(std::strtoul(target + 8, nullptr, 10));
   }
   ::closedir(d);
+  return inodes;
+}
+
+}  // namespace
+
+int open_sockets(pid_t pid) {
+  auto inodes = socket_inodes(pid);
+  return inodes ? static_cast<int>(inodes->size()) : -1;
+}
+
+int open_connections(pid_t pid) {
+  auto inodes = socket_inodes(pid);
+  if (!inodes) return -1;
+  int count = 0;
+  for (const TcpSocket& s : tcp_sockets(pid)) {
+    if (!s.listening() && std::find(inodes->begin(), inodes->end(), s.inode) != inodes->end()) ++count;
+  }
   return count;
 }
 

@@ -52,9 +52,10 @@ int main(int argc, char **argv) {
     setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in a = address("127.0.0.1", port);
     if (bind(s, (struct sockaddr *)&a, sizeof a) != 0 || listen(s, 8) != 0) { perror("bind"); return 1; }
-    if (argc > 3 && fork() == 0) _exit(0);  /* a child never waited for: a zombie */
+    if (argc > 3 && strcmp(argv[3], "zombie") == 0 && fork() == 0) _exit(0);  /* a child never waited for */
     int c = accept(s, NULL, NULL);
-    write(c, "pong\n", 5); close(c);
+    write(c, "pong\n", 5);
+    if (!(argc > 3 && strcmp(argv[3], "keep") == 0)) close(c);  /* "keep": the client's socket stays open here */
     pause();
   }
   int c = socket(AF_INET, SOCK_STREAM, 0);
@@ -106,8 +107,22 @@ TEST_F(Network, AWorldsLoopbackServesItsOwnClientsAndIsSeenFromOutside) {
   EXPECT_TRUE(client->wait().exited_with(0)) << client->stdout_text();
   EXPECT_EQ(client->stdout_text(), "got pong\n");
   EXPECT_EQ(open_sockets(server->pid()), 1) << "the listening socket only (the client's was closed)";
+  EXPECT_EQ(open_connections(server->pid()), 0);
   for (int i = 0; i < 100 && zombie_children(server->pid()).empty(); ++i) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(zombie_children(server->pid()).size(), 1u);
+  server->kill();
+}
+
+// A server that never closes its side of a connection holds it (CLOSE_WAIT)
+// after the client has gone.
+TEST_F(Network, AConnectionTheServerKeepsIsCounted) {
+  World world(with_loopback());
+  auto server = run(world, {"serve", "40126", "keep"});
+  ASSERT_TRUE(wait_listening(server->pid(), 40126));
+  EXPECT_TRUE(run(world, {"connect", "40126"})->wait().exited_with(0));
+  EXPECT_EQ(open_sockets(server->pid()), 2);
+  EXPECT_EQ(open_connections(server->pid()), 1);
+  EXPECT_TRUE(zombie_children(server->pid()).empty());
   server->kill();
 }
 

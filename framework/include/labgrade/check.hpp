@@ -401,6 +401,9 @@ class CheckWorld {
   Verdict expect_listening(Run& server, unsigned port, std::chrono::duration<double> timeout = std::chrono::seconds(3));
   /// How many of its descriptors are sockets now (-1 when it has ended).
   int sockets_held_by(Run& program) const;
+  /// How many of its descriptors are TCP connections now, not a listening
+  /// socket (a server's parent that closed its copies holds none; -1: ended).
+  int connections_held_by(Run& program) const;
   /// How many of its children have ended and were not waited for.
   std::size_t zombies_of(Run& program) const;
 

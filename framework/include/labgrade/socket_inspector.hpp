@@ -19,7 +19,8 @@ namespace labgrade {
 struct TcpSocket {
   unsigned local_port = 0;
   unsigned remote_port = 0;
-  int state = 0;  // as the kernel numbers it: 1 established, 10 listen, ...
+  int state = 0;  // as the kernel numbers it: 1 established, 8 close-wait, 10 listen, ...
+  unsigned long inode = 0;
   bool listening() const { return state == 10; }
 };
 
@@ -34,6 +35,11 @@ std::vector<unsigned> listening_ports(pid_t pid);
 
 /// How many of its descriptors are sockets (-1 when it is gone).
 int open_sockets(pid_t pid);
+
+/// How many of its descriptors are TCP connections (any TCP socket of its
+/// namespace but a listening one: established, or closed by the other end
+/// and not by it), -1 when it is gone.
+int open_connections(pid_t pid);
 
 /// Its children that have ended and were not waited for (host pids).
 std::vector<pid_t> zombie_children(pid_t pid);
