@@ -396,19 +396,20 @@ void LabCheck::expect_builds(const std::string& program, const std::string& vari
   fail_not_built(build, what, "read the compiler's first error: it names the file and line");
 }
 
-void LabCheck::expect_rejects_bad_count(const std::string& program, const std::string& usage) {
+void LabCheck::expect_rejects_bad_count(const std::string& program, const std::string& usage, const std::string& argument) {
   auto world = new_world();
   const std::string on_stderr = fmt::format("print the usage message on stderr: fprintf(stderr, \"{}\\n\", argv[0])", usage);
   world.run(student(program))
       .exits(2)
-      .hint("run without N, it must print a usage message on stderr and exit(2): test argc before you use argv[1]")
+      .hint(fmt::format("run without {}, it must print a usage message on stderr and exit(2): test argc before you use argv[1]",
+                        argument))
       .stderr_not_empty()
       .hint(on_stderr);
   world.run(student(program).args({"ten"}))
       .exits(2)
-      .hint(fmt::format("run as `{} ten`, it must say N is not a number (on stderr) and exit(2): atoi(\"ten\") is 0, "
+      .hint(fmt::format("run as `{} ten`, it must say {} is not a number (on stderr) and exit(2): atoi(\"ten\") is 0, "
                         "so use strtol(argv[1], &end, 10) and check that end != argv[1] and *end == '\\0'",
-                        program))
+                        program, argument))
       .stderr_not_empty()
       .hint(on_stderr);
 }

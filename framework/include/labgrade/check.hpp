@@ -445,7 +445,8 @@ class LabCheck : public ::testing::Test {
   /// The student's `program`, which takes a count N as its first argument,
   /// refuses a missing one and a non-number ("ten"): exit status 2 and a
   /// message on stderr (`usage` is the message the hint suggests, e.g. "usage: %s N").
-  void expect_rejects_bad_count(const std::string& program, const std::string& usage);
+  /// `argument`: what the first argument is called in the messages ("N", "PORT").
+  void expect_rejects_bad_count(const std::string& program, const std::string& usage, const std::string& argument = "N");
   /// `digits` fresh random hex digits: data a hard-coded answer can't match.
   static std::string nonce_hex(std::size_t digits);
   const LabSpec& lab() const;
