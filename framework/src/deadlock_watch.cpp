@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "labgrade/proc_files.hpp"
+#include "labgrade/socket_inspector.hpp"
 #include "labgrade/unique_fd.hpp"
 
 namespace labgrade {
@@ -40,6 +41,7 @@ struct Wait {
   enum Kind {
     none, read_pipe, write_pipe, children,  // a deadlock, whatever the check does
     open_fifo, queue_receive, queue_send, sysv_receive, sysv_send, semaphore, futex, signal,  // stuck while awaited
+    socket_read, socket_write, socket_accept,  // on a TCP socket of the world's own network, while awaited
     spin  // running without a system call, where the lab's programs busy-wait
   } kind = none;
   PipeId pipe{};       // read_pipe, write_pipe
@@ -130,7 +132,21 @@ std::string link_of(const std::string& proc_dir, unsigned long long fd) {
 // What a sleeping thread waits for, from /proc/.../syscall ("0 0x3 ..." for
 // read(3, ...)); none for anything a stuck world is not made of (a call
 // with a timeout among them: it ends by itself).
-Wait wait_of(const std::string& syscall_line, const std::map<int, PipeEnd>& pipes, const std::string& proc_dir) {
+// The world's TCP sockets by inode: only programs of the world can be at
+// their other end (its network is its own).
+using TcpSockets = std::map<unsigned long, TcpSocket>;
+
+// A wait on one of the world's TCP sockets, or none.
+Wait socket_wait(Wait::Kind kind, unsigned long long fd, const TcpSockets& tcp, const std::string& proc_dir) {
+  const std::string link = link_of(proc_dir, fd);
+  if (link.rfind("socket:[", 0) != 0) return {};
+  auto it = tcp.find(std::strtoul(link.c_str() + 8, nullptr, 10));
+  if (it == tcp.end()) return {};
+  return {kind, {}, fmt::format("port {}", it->second.local_port)};
+}
+
+Wait wait_of(const std::string& syscall_line, const std::map<int, PipeEnd>& pipes, const TcpSockets& tcp,
+             const std::string& proc_dir) {
   std::istringstream in(syscall_line);
   long number = -1;
   if (!(in >> number)) return {};
@@ -148,11 +164,20 @@ Wait wait_of(const std::string& syscall_line, const std::map<int, PipeEnd>& pipe
     case SYS_readv:
     case SYS_write:
     case SYS_writev: {
-      auto it = pipes.find(static_cast<int>(arg[0]));
-      if (it == pipes.end()) return {};
       const bool reading = number == SYS_read || number == SYS_readv;
+      auto it = pipes.find(static_cast<int>(arg[0]));
+      if (it == pipes.end()) return socket_wait(reading ? Wait::socket_read : Wait::socket_write, arg[0], tcp, proc_dir);
       return {reading ? Wait::read_pipe : Wait::write_pipe, it->second.pipe, it->second.path, !it->second.path.empty()};
     }
+    case SYS_recvfrom:
+    case SYS_recvmsg:
+      return socket_wait(Wait::socket_read, arg[0], tcp, proc_dir);
+    case SYS_sendto:
+    case SYS_sendmsg:
+      return socket_wait(Wait::socket_write, arg[0], tcp, proc_dir);
+    case SYS_accept:
+    case SYS_accept4:
+      return socket_wait(Wait::socket_accept, arg[0], tcp, proc_dir);
 #ifdef SYS_open
     case SYS_open:  // only a FIFO's open sleeps in a world (its /dev holds no slow device)
       return {Wait::open_fifo, {}, string_at(proc_dir, arg[0])};
@@ -204,7 +229,8 @@ bool may_ring(const std::string& proc_dir, unsigned long long caught) {
 // stuck world (a thread running, in another call, a handler installed while
 // the check may still send a signal...). `zombie` is set for a process that
 // has ended.
-std::optional<Proc> read_proc(const std::string& proc_root, int pid, bool awaited, bool spinning_is_waiting, bool& zombie) {
+std::optional<Proc> read_proc(const std::string& proc_root, int pid, bool awaited, bool spinning_is_waiting,
+                              const TcpSockets& tcp, bool& zombie) {
   const std::string dir = fmt::format("{}/{}", proc_root, pid);
   zombie = false;
   auto status = read_proc_file(dir + "/status");
@@ -243,7 +269,7 @@ std::optional<Proc> read_proc(const std::string& proc_root, int pid, bool awaite
       continue;
     }
     if (stat->state != 'S') return std::nullopt;
-    Wait w = wait_of(*syscall, p.pipes, dir);
+    Wait w = wait_of(*syscall, p.pipes, tcp, dir);
     if (w.kind == Wait::none || (w.needs_await() && !awaited)) return std::nullopt;
     p.waits.push_back(w);
     p.fingerprint += fmt::format("{}:{}:{}|", tid, syscall->substr(0, syscall->find('\n')),
@@ -326,6 +352,15 @@ std::pair<std::string, std::string> describe(const Proc& p, const Wait& w, const
     case Wait::signal:
       return {fmt::format("{} waits in {} for a signal", name, w.object),
               "it waits for a signal that nothing is left to send: is it blocked (sigprocmask), or was it sent before the wait began?"};
+    case Wait::socket_read:
+      return {fmt::format("{} waits to read from its TCP socket ({})", name, w.object),
+              "it waits for bytes that no program will send: a client that waits for the server to close before it "
+              "closes, or a server that waits for more than the line it was sent?"};
+    case Wait::socket_write:
+      return {fmt::format("{} waits to write to its TCP socket ({}), whose other end reads nothing", name, w.object),
+              "a write waits while the other side does not read: does the other side read its replies?"};
+    case Wait::socket_accept:
+      return {fmt::format("{} waits in accept for a client ({})", name, w.object), ""};
     case Wait::spin:
       return {fmt::format("{} spins in a busy-wait, making no system call", name),
               "it busy-waits for a change that no program is left to make: the loop must re-read the shared fields "
@@ -342,11 +377,15 @@ std::pair<std::string, std::string> describe(const Proc& p, const Wait& w, const
 std::optional<StuckWorld> DeadlockWatch::look() {
   const bool awaited = m_awaits && m_awaits->load() > 0;
   const std::string proc_root = fmt::format("/proc/{}/root/proc", m_init_pid);
+  TcpSockets tcp;
+  if (awaited) {
+    for (const TcpSocket& s : tcp_sockets(m_init_pid)) tcp[s.inode] = s;
+  }
   std::vector<Proc> procs;
   for (int pid : numeric_entries(proc_root)) {
     if (pid == 1) continue;  // our init
     bool zombie = false;
-    auto p = read_proc(proc_root, pid, awaited, m_spinning_is_waiting, zombie);
+    auto p = read_proc(proc_root, pid, awaited, m_spinning_is_waiting, tcp, zombie);
     if (zombie) continue;
     if (!p) {  // something in the world can still move
       m_previous.reset();
@@ -407,7 +446,7 @@ std::optional<StuckWorld> DeadlockWatch::look() {
       }
       auto [text, cause] = describe(p, w, others);
       reasons.insert(text);
-      if (advice.empty()) advice = cause;
+      if (advice.empty()) advice = cause;  // a server's accept has none: the cause is elsewhere
     }
     for (const auto& r : reasons) why.push_back(r);
   }

@@ -257,6 +257,41 @@ int main(int argc, char** argv) {
   }
 }
 
+// A client that waits for its reply and a server that waits for the end of
+// the client's input, on the world's own loopback: stuck once awaited.
+TEST_F(Deadlock, AClientAndServerEachWaitingForTheOtherAreStuckWhileAwaited) {
+  auto exe = program("tcp", R"(
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+int main(void) {
+  struct sockaddr_in a = {0}; a.sin_family = AF_INET; a.sin_port = htons(40200); a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+  setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind(s, (struct sockaddr *)&a, sizeof a) != 0 || listen(s, 4) != 0) return 2;
+  if (fork() == 0) {  /* the server: reads to the end before it answers */
+    int c = accept(s, NULL, NULL); char b[64]; while (read(c, b, sizeof b) > 0) {} write(c, "late\n", 5); return 0;
+  }
+  int c = socket(AF_INET, SOCK_STREAM, 0);
+  if (connect(c, (struct sockaddr *)&a, sizeof a) != 0) return 3;
+  write(c, "hi\n", 3); char b[64]; read(c, b, sizeof b);  /* the client: waits for the reply, never closes */
+  return 0;
+})");
+  WorldOptions options;
+  options.loopback = true;
+  World world(options);
+  SpawnOptions spawn;
+  spawn.argv = {exe.string()};
+  spawn.time_limit = 10.0;
+  auto p = world.spawn(spawn);
+  Process::Awaiting awaiting = p->awaiting();
+  const ProcessResult& r = p->wait();
+  EXPECT_LT(r.wall_seconds, 2.0) << r.describe();
+  EXPECT_THAT(r.stuck, HasSubstr("tcp (pid 2) waits to read from its TCP socket"));
+  EXPECT_THAT(r.stuck, HasSubstr("tcp (pid 3) waits to read from its TCP socket (port 40200)"));
+  EXPECT_THAT(r.stuck_advice, HasSubstr("waits for the server to close"));
+}
+
 // What may still end by itself is left alone, awaited or not: an alarm that
 // a handler catches, a receive with a timeout.
 TEST_F(Deadlock, AnAlarmOrATimeoutIsLeftAlone) {

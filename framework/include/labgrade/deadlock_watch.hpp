@@ -21,6 +21,8 @@
 // of them sleep: open, read or write on a FIFO; mq_receive and mq_send, msgrcv
 // and msgsnd, semop without a timeout; futex waits without a timeout
 // (sem_wait, a mutex, a condition variable); pause, sigsuspend and sigwait;
+// read, write and accept on a TCP socket of the world's own network (only
+// its programs can be at the other end; a Unix socket may be the grader's);
 // and signal handlers no longer count, unless SIGALRM is caught or a POSIX
 // timer is set (a timer may still ring). Anything else (running, sleep, poll,
 // a socket, a wait with a timeout, a FIFO the grader holds) means "not stuck".
