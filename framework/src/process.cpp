@@ -91,12 +91,15 @@ std::string ProcessResult::describe() const {
   return "ended";
 }
 
-Process::Awaiting::Awaiting(AwaitCount count) : m_count(std::move(count)) {
-  if (m_count) ++*m_count;
+Process::Awaiting::Awaiting(AwaitCount world, std::shared_ptr<std::atomic<int>> own)
+    : m_world(std::move(world)), m_own(std::move(own)) {
+  ++*m_own;
+  if (m_world) ++*m_world;
 }
 
 Process::Awaiting::~Awaiting() {
-  if (m_count) --*m_count;
+  if (m_world) --*m_world;
+  --*m_own;
 }
 
 std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {

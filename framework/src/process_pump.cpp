@@ -100,7 +100,9 @@ void Process::pump() {
       pollfd ended{m_pidfd.get(), POLLIN, 0};
       // A stuck world's processes can never end: if ours has ended, what is
       // stuck is others (an orphan, say), and our result is its own exit.
-      if (auto why = m_deadlock_check(); why && ::poll(&ended, 1, 0) == 0) {
+      // While the check awaits programs of the world, only those are ended.
+      const bool others_awaited = m_awaits && *m_awaits > 0 && *m_awaited == 0;
+      if (auto why = m_deadlock_check(); why && !others_awaited && ::poll(&ended, 1, 0) == 0) {
         std::lock_guard guard(m_mutex);
         m_stuck = *why;
         m_timed_out = true;

@@ -157,17 +157,21 @@ class Process {
   /// a line it prints) and will act on nothing until then: its world's
   /// deadlock watch may then count on that (waits on queues, FIFOs, futexes,
   /// signals are stuck once every process of the world is asleep in one).
+  /// When the world is found stuck while awaited, only the awaited programs
+  /// are ended (the verdict is theirs): ending another would change what the
+  /// awaited one sees (a server ended makes its client's read return).
   class Awaiting {
    public:
-    explicit Awaiting(AwaitCount count);
+    Awaiting(AwaitCount world, std::shared_ptr<std::atomic<int>> own);
     ~Awaiting();
     Awaiting(const Awaiting&) = delete;
     Awaiting& operator=(const Awaiting&) = delete;
 
    private:
-    AwaitCount m_count;
+    AwaitCount m_world;
+    std::shared_ptr<std::atomic<int>> m_own;
   };
-  Awaiting awaiting() const { return Awaiting(m_awaits); }
+  Awaiting awaiting() const { return Awaiting(m_awaits, m_awaited); }
 
   /// Blocks until the program has ended (killing it at its time limit).
   const ProcessResult& wait();
@@ -230,6 +234,7 @@ class Process {
   bool m_timed_out = false;
   std::function<std::optional<StuckWorld>()> m_deadlock_check;
   AwaitCount m_awaits;
+  std::shared_ptr<std::atomic<int>> m_awaited = std::make_shared<std::atomic<int>>(0);  // the check's waits on this program
   std::function<std::optional<std::string>()> m_limit_check;
   StuckWorld m_stuck;  // why it was ended early (a stuck world); why is "" otherwise
   bool m_reaped = false;  // the result is known from WNOWAIT; reaping waits for kill()
