@@ -133,6 +133,7 @@ static void print_rest(int sock)
     for (;;) {
         if (write_all(STDOUT_FILENO, reply_buf, reply_have) == -1)
             fail("write to stdout");
+        reply_have = 0;
         ssize_t r = read(sock, reply_buf, sizeof reply_buf);
         if (r == -1) {
             if (errno == EINTR)
@@ -145,8 +146,8 @@ static void print_rest(int sock)
     }
 }
 
-/* PORT as a number: -1 if it is not a number at all, 0 if it is a number
- * but not a port (1..65535). */
+/* s as a number from 1 to max: -1 if it is not a number at all, 0 if it is
+ * a number out of that range. */
 static long parse_number(const char *s, long max)
 {
     char *end;

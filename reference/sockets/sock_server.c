@@ -55,7 +55,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>     /* memmove, memchr, strcmp */
+#include <string.h>     /* memset, memmove, strcmp */
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>   /* waitpid, WNOHANG */
@@ -162,21 +162,20 @@ static void serve_client(int fd)
             return;
         }
 
-        /* answer every complete line in buf; only the new bytes can hold
-         * a '\n' we have not seen yet */
-        size_t start = 0; /* the first byte not answered yet */
-        char *nl;
-        while ((nl = memchr(buf + have, '\n', (size_t)n)) != NULL) {
-            size_t end = (size_t)(nl - buf) + 1; /* one past the '\n' */
-            if (reply(fd, buf + start, end - start) == -1) {
-                perror("write");
-                return;
-            }
-            n -= (ssize_t)(end - have);
-            have = end;
-            start = end;
-        }
+        /* answer every complete line in buf. The bytes kept from before
+         * hold no '\n': look only at the new ones */
+        size_t old = have;
         have += (size_t)n;
+        size_t start = 0; /* the first byte not answered yet */
+        for (size_t i = old; i < have; i++) {
+            if (buf[i] == '\n') {
+                if (reply(fd, buf + start, i + 1 - start) == -1) {
+                    perror("write");
+                    return;
+                }
+                start = i + 1;
+            }
+        }
 
         /* a full buffer without a '\n': a line longer than the contract
          * allows. Answer what we have rather than wait forever. */
