@@ -24,20 +24,24 @@ unsigned CheckWorld::fresh_port() {
 Verdict CheckWorld::expect_listening(Run& server, unsigned port, std::chrono::duration<double> timeout) {
   ReplayJournal::current().note(fmt::format("waited until a program listened on 127.0.0.1:{}", port));
   const pid_t pid = server.process().pid();
-  auto listens = [&] { return server.process().finished() || listening_on(pid, port); };
+  // Its own socket: a child of an earlier server may still hold the port's listener.
+  auto listens = [&] { return server.process().finished() || holds_listener(pid, port); };
   // A server listens at once. After half a second the wait is awaited: a
   // server asleep where nothing can wake it is stopped then.
   if (!wait_until(listens, std::min<std::chrono::duration<double>>(timeout, std::chrono::milliseconds(500)))) {
     const auto awaiting = server.awaiting();
     wait_until(listens, timeout - std::chrono::milliseconds(500));
   }
-  if (!server.process().finished() && listening_on(pid, port)) return Verdict(std::nullopt);
+  if (!server.process().finished() && holds_listener(pid, port)) return Verdict(std::nullopt);
   const std::string expected = fmt::format("{} to listen on 127.0.0.1:{} (its argv[1])", server.program().who(), port);
   if (server.process().finished()) {
     return Verdict(server.failure(expected, "it ended first: " + server.wait().describe()));
   }
   const auto others = listening_ports(pid);
-  std::string got = fmt::format("nothing listens on port {} after {:g} s", port, timeout.count());
+  std::string got = listening_on(pid, port)
+                        ? fmt::format("after {:g} s it does not listen on port {} itself: another process of its world "
+                                      "(a child of an earlier server?) still does", timeout.count(), port)
+                        : fmt::format("nothing listens on port {} after {:g} s", port, timeout.count());
   if (!others.empty()) {
     got += "; it listens on port";
     for (std::size_t i = 0; i < others.size(); ++i) got += fmt::format("{} {}", i == 0 ? "" : ",", others[i]);

@@ -83,6 +83,16 @@ int open_sockets(pid_t pid) {
   return inodes ? static_cast<int>(inodes->size()) : -1;
 }
 
+bool holds_listener(pid_t pid, unsigned port) {
+  auto inodes = socket_inodes(pid);
+  if (!inodes) return false;
+  for (const TcpSocket& s : tcp_sockets(pid)) {
+    if (s.listening() && s.local_port == port && std::find(inodes->begin(), inodes->end(), s.inode) != inodes->end())
+      return true;
+  }
+  return false;
+}
+
 int open_connections(pid_t pid) {
   auto inodes = socket_inodes(pid);
   if (!inodes) return -1;

@@ -103,6 +103,7 @@ TEST_F(Network, AWorldsLoopbackServesItsOwnClientsAndIsSeenFromOutside) {
   auto server = run(world, {"serve", "40123", "zombie"});
   ASSERT_TRUE(wait_listening(server->pid(), 40123)) << server->wait().describe();
   EXPECT_THAT(listening_ports(server->pid()), ::testing::ElementsAre(40123u));
+  EXPECT_TRUE(holds_listener(server->pid(), 40123));
   auto client = run(world, {"connect", "40123"});
   EXPECT_TRUE(client->wait().exited_with(0)) << client->stdout_text();
   EXPECT_EQ(client->stdout_text(), "got pong\n");
@@ -131,6 +132,7 @@ TEST_F(Network, WorldsNeverShareALoopback) {
   World first(with_loopback()), second(with_loopback());
   auto server = run(first, {"serve", "40124"});
   ASSERT_TRUE(wait_listening(server->pid(), 40124));
+  EXPECT_TRUE(holds_listener(server->pid(), 40124));
   auto client = run(second, {"connect", "40124"});
   EXPECT_TRUE(client->wait().exited_with(1));
   EXPECT_EQ(client->stdout_text(), "Connection refused\n");

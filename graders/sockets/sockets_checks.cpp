@@ -124,6 +124,10 @@ TEST_F(Sockets, NoZombiesNoLeakedSockets) {
   for (int client = 1; client <= 5; ++client) expect_served(world, port, random_lines(2), "");
   // Its children (if it forks) have ended; give it a moment to reap them and close what it holds.
   CheckWorld::wait_until([&] { return world.zombies_of(server) == 0 && world.connections_held_by(server) == 0; }, 1s);
+  if (server.process().finished()) {
+    labgrade::fail_check(server.failure("your sock_server to keep running after 5 clients came and went",
+                                        "it ended: " + server.wait().describe()));
+  }
   if (const std::size_t zombies = world.zombies_of(server); zombies > 0) {
     labgrade::fail_check(server.failure(
         "after 5 clients came and went, your sock_server to have waited for every child it forked",
@@ -147,7 +151,7 @@ TEST_F(Sockets, SigtermEndsServerAndPortReusable) {
   client.write_stdin(hello + "\n");
   client.prints_line(upper(hello), 3s);
   server.signal(SIGTERM);
-  server.exits(0).within(2s).hint("on SIGTERM the server exits with status 0: a handler that calls exit(0) (or sets a flag that ends the accept loop)");
+  server.exits(0).within(2s).hint("on SIGTERM the server exits with status 0: a handler that calls _exit(0) (exit is not safe in a handler), or sets a flag that ends the accept loop");
   auto again = start_server(world, port);
   client.close_stdin();
 }

@@ -30,6 +30,10 @@ std::vector<TcpSocket> tcp_sockets(pid_t pid);
 /// Whether a socket of that namespace listens on `port`.
 bool listening_on(pid_t pid, unsigned port);
 
+/// Whether `pid` itself holds a socket that listens on `port` (not some
+/// other process of its namespace, such as a child of an earlier server).
+bool holds_listener(pid_t pid, unsigned port);
+
 /// The ports that sockets of that namespace listen on, sorted.
 std::vector<unsigned> listening_ports(pid_t pid);
 
