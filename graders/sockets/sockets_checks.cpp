@@ -60,6 +60,15 @@ class Sockets : public labgrade::LabCheck {
     else client.exits(0).stdout_is(upper(lines)).hint(hint);
   }
 
+  // A reference client, connected and served once, then idle: its input stays open.
+  labgrade::Run idle_client(CheckWorld& world, unsigned port) {
+    auto client = world.run(peer("sock_client").args({std::to_string(port)}).interactive());
+    const std::string hello = "hello " + nonce_hex(8);
+    client.write_stdin(hello + "\n");
+    client.prints_line(upper(hello), 3s).hint("a connected client's first line must come back at once");
+    return client;
+  }
+
   labgrade::data::Random m_random;
 };
 
@@ -101,11 +110,7 @@ TEST_F(Sockets, ServesClientsConcurrently) {
   auto world = new_world();
   const unsigned port = CheckWorld::fresh_port();
   auto server = start_server(world, port);
-  // The first client is connected and served, then idle: its input stays open.
-  auto idle = world.run(peer("sock_client").args({std::to_string(port)}).interactive());
-  const std::string hello = "hello " + nonce_hex(8);
-  idle.write_stdin(hello + "\n");
-  idle.prints_line(upper(hello), 3s).hint("the first client's line must come back at once");
+  auto idle = idle_client(world, port);
   // A second client talks meanwhile.
   const std::string lines = random_lines(3);
   world.run(peer("sock_client").args({std::to_string(port)}).stdin_text(lines).time_limit(3s))
@@ -146,10 +151,7 @@ TEST_F(Sockets, SigtermEndsServerAndPortReusable) {
   auto world = new_world();
   const unsigned port = CheckWorld::fresh_port();
   auto server = start_server(world, port);
-  auto client = world.run(peer("sock_client").args({std::to_string(port)}).interactive());
-  const std::string hello = "still here " + nonce_hex(8);
-  client.write_stdin(hello + "\n");
-  client.prints_line(upper(hello), 3s);
+  auto client = idle_client(world, port);
   server.signal(SIGTERM);
   server.exits(0).within(2s).hint("on SIGTERM the server exits with status 0: a handler that calls _exit(0) (exit is not safe in a handler), or sets a flag that ends the accept loop");
   auto again = start_server(world, port);
