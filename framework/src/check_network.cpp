@@ -2,8 +2,10 @@
 // listens on it (its world's /proc/<pid>/net/tcp), and what a server holds
 // (its sockets, its children not waited for). For labs with [world]
 // loopback = true: 127.0.0.1 is the world's own.
+#include <algorithm>
 #include <chrono>
 #include <random>
+#include <vector>
 #include <thread>
 
 #include <fmt/format.h>
@@ -54,6 +56,16 @@ int CheckWorld::sockets_held_by(Run& program) const { return open_sockets(progra
 
 int CheckWorld::connections_held_by(Run& program) const { return open_connections(program.process().pid()); }
 
-std::size_t CheckWorld::zombies_of(Run& program) const { return zombie_children(program.process().pid()).size(); }
+std::size_t CheckWorld::zombies_of(Run& program, std::chrono::duration<double> patience) const {
+  const pid_t pid = program.process().pid();
+  std::vector<pid_t> unreaped = zombie_children(pid);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(patience);
+  while (!unreaped.empty() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const std::vector<pid_t> now = zombie_children(pid);
+    std::erase_if(unreaped, [&](pid_t child) { return std::find(now.begin(), now.end(), child) == now.end(); });
+  }
+  return unreaped.size();
+}
 
 }  // namespace labgrade

@@ -128,7 +128,7 @@ TEST_F(Sockets, NoZombiesNoLeakedSockets) {
   auto server = start_server(world, port);
   for (int client = 1; client <= 5; ++client) expect_served(world, port, random_lines(2), "");
   // Its children (if it forks) have ended; give it a moment to reap them and close what it holds.
-  CheckWorld::wait_until([&] { return world.zombies_of(server) == 0 && world.connections_held_by(server) == 0; }, 1s);
+  CheckWorld::wait_until([&] { return world.zombies_of(server, 0s) == 0 && world.connections_held_by(server) == 0; }, 2s);
   if (server.process().finished()) {
     labgrade::fail_check(server.failure("your sock_server to keep running after 5 clients came and went",
                                         "it ended: " + server.wait().describe()));

@@ -405,7 +405,9 @@ class CheckWorld {
   /// socket (a server's parent that closed its copies holds none; -1: ended).
   int connections_held_by(Run& program) const;
   /// How many of its children have ended and were not waited for.
-  std::size_t zombies_of(Run& program) const;
+  /// Only those still zombies `patience` after they were seen: a parent's
+  /// SIGCHLD handler may run late on a busy machine.
+  std::size_t zombies_of(Run& program, std::chrono::duration<double> patience = std::chrono::seconds(1)) const;
 
   /// Polls `condition` until it holds (true) or `timeout` passes (false).
   static bool wait_until(const std::function<bool()>& condition, std::chrono::duration<double> timeout);
