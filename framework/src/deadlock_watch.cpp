@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <set>
 #include <sstream>
@@ -19,6 +20,7 @@
 
 #include <fmt/format.h>
 
+#include "labgrade/content_hash.hpp"
 #include "labgrade/proc_files.hpp"
 #include "labgrade/socket_inspector.hpp"
 #include "labgrade/unique_fd.hpp"
@@ -71,6 +73,19 @@ std::vector<int> numeric_entries(const std::string& dir) {
     char* end = nullptr;
     long n = std::strtol(e->d_name, &end, 10);
     if (end != e->d_name && *end == '\0') out.push_back(static_cast<int>(n));
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The names in a folder (not . and ..), sorted.
+std::vector<std::string> entry_names(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return out;
+  while (dirent* e = ::readdir(d)) {
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) out.emplace_back(e->d_name);
   }
   ::closedir(d);
   std::sort(out.begin(), out.end());
@@ -223,6 +238,21 @@ bool may_ring(const std::string& proc_dir, unsigned long long caught) {
   if (caught & (1ULL << (SIGALRM - 1))) return true;
   auto timers = read_proc_file(proc_dir + "/timers");
   return timers && !timers->empty();
+}
+
+// What the world's shared memory objects hold now (the first 64 KiB of
+// each): spinning programs that pass items through it change it.
+std::string shared_memory_state(pid_t init_pid) {
+  const std::string dir = fmt::format("/proc/{}/root/dev/shm", init_pid);
+  ContentHash hash;
+  for (const std::string& name : entry_names(dir)) {
+    UniqueFd fd(::open((dir + "/" + name).c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    char bytes[65536];
+    const ssize_t n = fd ? ::pread(fd.get(), bytes, sizeof bytes, 0) : -1;
+    hash.add(name);
+    if (n > 0) hash.add(std::string_view(bytes, static_cast<std::size_t>(n)));
+  }
+  return hash.hex();
 }
 
 // A process of the world as it is now; nothing when it cannot be part of a
@@ -458,6 +488,9 @@ std::optional<StuckWorld> DeadlockWatch::look() {
     spin_cpu += p.spin_cpu;
     for (const Wait& w : p.waits) spinning = spinning || w.kind == Wait::spin;
   }
+  // Spinning programs may pass items to each other through shared memory
+  // without a system call: they are stuck only if it does not change either.
+  if (spinning) fingerprint += "shm:" + shared_memory_state(m_init_pid);
   const auto now = std::chrono::steady_clock::now();
   if (!m_previous || m_previous->fingerprint != fingerprint) {
     m_previous = Seen{fingerprint, now, spin_cpu};

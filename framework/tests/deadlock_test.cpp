@@ -234,6 +234,40 @@ int main(void) { while (in == out) {} return 0; })");
   EXPECT_THAT(r.stuck_advice, HasSubstr("re-read the shared fields"));
 }
 
+// Two spinning programs that pass items through shared memory make no
+// system call, yet they move: the object changes (the bounded buffer under
+// load, found in CI).
+TEST_F(Deadlock, SpinnersPassingItemsThroughSharedMemoryAreLeftAlone) {
+  auto exe = program("pair", R"(
+#include <fcntl.h>
+#include <sys/mman.h>
+int main(void) {
+  int fd = shm_open("/pair", O_CREAT | O_RDWR, 0600); ftruncate(fd, 4096);
+  volatile int *counter = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (fork() == 0) {  /* the producer: a new item every 10 ms for 2 s, no system call */
+    struct timespec start, now; clock_gettime(CLOCK_MONOTONIC, &start);
+    for (int items = 1; items <= 200; ++items) {
+      do clock_gettime(CLOCK_MONOTONIC, &now);
+      while ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 < items * 10);
+      *counter = items;
+    }
+    return 0;
+  }
+  while (*counter < 200) {}  /* the consumer: spins until the last item */
+  wait(NULL); shm_unlink("/pair");
+  return 0;
+})");
+  WorldOptions options;
+  options.spinning_is_waiting = true;
+  World world(options);
+  SpawnOptions spawn;
+  spawn.argv = {exe.string()};
+  spawn.time_limit = 10.0;
+  auto p = world.spawn(spawn);
+  Process::Awaiting awaiting = p->awaiting();
+  EXPECT_TRUE(p->wait().exited_with(0)) << p->wait().describe();
+}
+
 TEST_F(Deadlock, ASpinThatEndsByItselfIsLeftAlone) {
   auto exe = program("spinner", R"(
 int main(int argc, char** argv) {

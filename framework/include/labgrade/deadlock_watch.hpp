@@ -35,7 +35,9 @@
 // system call that could change anything (no read, write or blocking call:
 // its counts in /proc stay the same) waits as much as a sleeping one, once it
 // has done so for a second with half a second of CPU while every other thread
-// of the world is stuck or spinning too.
+// of the world is stuck or spinning too, and the world's shared memory
+// objects (/dev/shm, their first 64 KiB) did not change meanwhile: two
+// programs passing items through it without a system call are moving.
 //
 // Only for worlds with a pid namespace (their own /proc, seen from outside
 // through /proc/<init>/root/proc); without isolation it never says "stuck".
