@@ -28,12 +28,7 @@ Verdict CheckWorld::expect_listening(Run& server, unsigned port, std::chrono::du
   const pid_t pid = server.process().pid();
   // Its own socket: a child of an earlier server may still hold the port's listener.
   auto listens = [&] { return server.process().finished() || holds_listener(pid, port); };
-  // A server listens at once. After half a second the wait is awaited: a
-  // server asleep where nothing can wake it is stopped then.
-  if (!wait_until(listens, std::min<std::chrono::duration<double>>(timeout, std::chrono::milliseconds(500)))) {
-    const auto awaiting = server.awaiting();
-    wait_until(listens, timeout - std::chrono::milliseconds(500));
-  }
+  server.await_until(listens, timeout);
   if (!server.process().finished() && holds_listener(pid, port)) return Verdict(std::nullopt);
   const std::string expected = fmt::format("{} to listen on 127.0.0.1:{} (its argv[1])", server.program().who(), port);
   if (server.process().finished()) {
@@ -51,8 +46,6 @@ Verdict CheckWorld::expect_listening(Run& server, unsigned port, std::chrono::du
   }
   return Verdict(server.failure(expected, got));
 }
-
-int CheckWorld::sockets_held_by(Run& program) const { return open_sockets(program.process().pid()); }
 
 int CheckWorld::connections_held_by(Run& program) const { return open_connections(program.process().pid()); }
 

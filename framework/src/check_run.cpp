@@ -272,6 +272,14 @@ std::optional<Failure> Run::check_prints_line(const std::string& line, std::chro
                  fmt::format("{}; its stdout so far: {}", got, excerpt(m_process->stdout_text())));
 }
 
+bool Run::await_until(const std::function<bool()>& condition, std::chrono::duration<double> timeout) {
+  const std::chrono::duration<double> grace = std::chrono::milliseconds(500);
+  if (CheckWorld::wait_until(condition, std::min(timeout, grace))) return true;
+  if (timeout <= grace) return false;
+  Process::Awaiting awaited = awaiting();
+  return CheckWorld::wait_until(condition, timeout - grace);
+}
+
 std::optional<Failure> Run::check_still_running(std::chrono::duration<double> settle) {
   ReplayJournal::current().note(fmt::format("checked that it still ran{}", settle.count() > 0 ? fmt::format(
                                     " {:g} s later", settle.count()) : ""), "", "", m_process.get());

@@ -79,6 +79,16 @@ std::vector<int> numeric_entries(const std::string& dir) {
   return out;
 }
 
+// A name a program chose (its argv[0], a FIFO's path, a queue's name), fit for a report:
+// control bytes shown as '?', at most 120 bytes.
+std::string printable(std::string text) {
+  if (text.size() > 120) text = text.substr(0, 117) + "...";
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return text;
+}
+
 // The names in a folder (not . and ..), sorted.
 std::vector<std::string> entry_names(const std::string& dir) {
   std::vector<std::string> out;
@@ -245,7 +255,10 @@ bool may_ring(const std::string& proc_dir, unsigned long long caught) {
 std::string shared_memory_state(pid_t init_pid) {
   const std::string dir = fmt::format("/proc/{}/root/dev/shm", init_pid);
   ContentHash hash;
-  for (const std::string& name : entry_names(dir)) {
+  constexpr std::size_t k_most = 64;  // a world may fill its /dev/shm with names: the look stays cheap
+  const std::vector<std::string> names = entry_names(dir);
+  for (std::size_t i = 0; i < names.size() && i < k_most; ++i) {
+    const std::string& name = names[i];
     UniqueFd fd(::open((dir + "/" + name).c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
     char bytes[65536];
     const ssize_t n = fd ? ::pread(fd.get(), bytes, sizeof bytes, 0) : -1;
@@ -271,7 +284,7 @@ std::optional<Proc> read_proc(const std::string& proc_root, int pid, bool awaite
   // started with execveat (as the world's are) after the descriptor ("3").
   auto cmdline = read_proc_file(dir + "/cmdline");
   const std::string arg0 = cmdline ? cmdline->substr(0, cmdline->find('\0')) : "";
-  p.name = arg0.empty() ? status_field(*status, "Name") : arg0.substr(arg0.rfind('/') + 1);
+  p.name = printable(arg0.empty() ? status_field(*status, "Name") : arg0.substr(arg0.rfind('/') + 1));
   p.ppid = std::atoi(status_field(*status, "PPid").c_str());
   if (status_field(*status, "State").rfind("Z", 0) == 0) {
     zombie = true;
@@ -336,11 +349,12 @@ std::string quoted_or(const std::string& object, const std::string& otherwise) {
 // student's terms. `holders`: who holds the other end (pipes and FIFOs).
 std::pair<std::string, std::string> describe(const Proc& p, const Wait& w, const std::vector<const Proc*>& holders) {
   const std::string name = who(p);
+  const std::string object = printable(w.object);  // a name the program chose
   switch (w.kind) {
     case Wait::read_pipe:
     case Wait::write_pipe: {
       const bool reading = w.kind == Wait::read_pipe;
-      const std::string what = w.named ? "the FIFO " + w.object : "a pipe";
+      const std::string what = w.named ? "the FIFO " + object : "a pipe";
       std::string text = fmt::format("{} waits to {} {} whose {} end is open only in {}", name, reading ? "read from" : "write to",
                                      what, reading ? "write" : "read", names(holders, &p));
       if (!w.named)
@@ -355,42 +369,42 @@ std::pair<std::string, std::string> describe(const Proc& p, const Wait& w, const
     case Wait::children:
       return {"", "it waits for a child that never ends"};
     case Wait::open_fifo:
-      return {fmt::format("{} waits in open() for another program to open the other end of {}", name, quoted_or(w.object, "the FIFO")),
+      return {fmt::format("{} waits in open() for another program to open the other end of {}", name, quoted_or(object, "the FIFO")),
               "open() of a FIFO waits until another program opens its other end: do both programs use the path "
               "they were given (argv[1]), one opening it O_RDONLY and the other O_WRONLY?"};
     case Wait::queue_receive:
-      return {fmt::format("{} waits in mq_receive on {}, which is empty", name, quoted_or(w.object, "a queue")),
+      return {fmt::format("{} waits in mq_receive on {}, which is empty", name, quoted_or(object, "a queue")),
               "mq_receive waits while the queue is empty: does it open the queue the producer sends to (the same name), "
               "and does it stop after the last message?"};
     case Wait::queue_send:
-      return {fmt::format("{} waits in mq_send on {}, which is full", name, quoted_or(w.object, "a queue")),
+      return {fmt::format("{} waits in mq_send on {}, which is full", name, quoted_or(object, "a queue")),
               "mq_send waits while the queue is full: is a consumer receiving from this same queue?"};
     case Wait::sysv_receive:
-      return {fmt::format("{} waits in msgrcv on System V queue {} for a message", name, w.object),
+      return {fmt::format("{} waits in msgrcv on System V queue {} for a message", name, object),
               "msgrcv waits until a message of the type it asks for is in the queue: does it use the sender's key "
               "(ftok with the same file and project id), and does it stop after the last message?"};
     case Wait::sysv_send:
-      return {fmt::format("{} waits in msgsnd on System V queue {}, which is full", name, w.object),
+      return {fmt::format("{} waits in msgsnd on System V queue {}, which is full", name, object),
               "msgsnd waits while the queue is full: is a receiver reading this same queue?"};
     case Wait::semaphore:
-      return {fmt::format("{} waits in semop on System V semaphore set {}", name, w.object),
+      return {fmt::format("{} waits in semop on System V semaphore set {}", name, object),
               "semop waits for a value that another process must make: is the matching operation missing?"};
     case Wait::futex:
       return {fmt::format("{} waits on a futex (sem_wait, a mutex or a condition variable)", name),
               "sem_wait, pthread_mutex_lock and pthread_cond_wait sleep until another process posts, unlocks or "
               "signals: is that sem_post (or unlock) missing, or made on another object?"};
     case Wait::signal:
-      return {fmt::format("{} waits in {} for a signal", name, w.object),
+      return {fmt::format("{} waits in {} for a signal", name, object),
               "it waits for a signal that nothing is left to send: is it blocked (sigprocmask), or was it sent before the wait began?"};
     case Wait::socket_read:
-      return {fmt::format("{} waits to read from its TCP socket ({})", name, w.object),
+      return {fmt::format("{} waits to read from its TCP socket ({})", name, object),
               "it waits for bytes that no program will send: a client that waits for the server to close before it "
               "closes, or a server that waits for more than the line it was sent?"};
     case Wait::socket_write:
-      return {fmt::format("{} waits to write to its TCP socket ({}), whose other end reads nothing", name, w.object),
+      return {fmt::format("{} waits to write to its TCP socket ({}), whose other end reads nothing", name, object),
               "a write waits while the other side does not read: does the other side read its replies?"};
     case Wait::socket_accept:
-      return {fmt::format("{} waits in accept for a client ({})", name, w.object), ""};
+      return {fmt::format("{} waits in accept for a client ({})", name, object), ""};
     case Wait::spin:
       return {fmt::format("{} spins in a busy-wait, making no system call", name),
               "it busy-waits for a change that no program is left to make: the loop must re-read the shared fields "

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -56,6 +57,23 @@ class Deadlock : public ::testing::Test {
     EXPECT_LT(r.wall_seconds, 2.0) << "found long before the 10 s limit";
     EXPECT_THAT(r.describe(), HasSubstr("was stuck after"));
     return r;
+  }
+  // `exe` alone in a world made with `options`, its end awaited as a check awaits it.
+  ProcessResult run_awaited(const std::filesystem::path& exe, const WorldOptions& options,
+                            std::vector<std::string> args = {}) {
+    World world(options);
+    SpawnOptions spawn;
+    spawn.argv = {exe.string()};
+    spawn.argv.insert(spawn.argv.end(), args.begin(), args.end());
+    spawn.time_limit = 10.0;
+    auto p = world.spawn(spawn);
+    Process::Awaiting awaiting = p->awaiting();
+    return p->wait();
+  }
+  static WorldOptions spinning_lab() {
+    WorldOptions options;
+    options.spinning_is_waiting = true;
+    return options;
   }
   TempDir m_scratch{"labgrade-test-"};
 };
@@ -202,6 +220,18 @@ int main(void) { mkfifo("/tmp/myfifo", 0600); return open("/tmp/myfifo", O_WRONL
   EXPECT_THAT(r.stuck, HasSubstr("waits in open() for another program to open the other end of the FIFO /tmp/myfifo"));
 }
 
+// A name the program chose reaches the report without its control bytes
+// (no terminal escape in a student's or an instructor's report).
+TEST_F(Deadlock, ANameWithControlBytesIsShownPrintable) {
+  auto exe = program("fifo_writer", R"(
+#include <fcntl.h>
+#include <sys/stat.h>
+int main(void) { mkfifo("/tmp/a\033[31mb", 0600); return open("/tmp/a\033[31mb", O_WRONLY) < 0; })");
+  const ProcessResult r = run_stuck(exe, true);
+  EXPECT_THAT(r.stuck, HasSubstr("the FIFO /tmp/a?[31mb"));
+  EXPECT_EQ(r.stuck.find('\033'), std::string::npos);
+}
+
 TEST_F(Deadlock, SemWaitNobodyPostsIsStuckWhileAwaited) {
   auto exe = program("sem", R"(
 #include <semaphore.h>
@@ -223,12 +253,7 @@ TEST_F(Deadlock, ASpinNothingCanEndIsStuckWhereTheLabBusyWaits) {
   auto exe = program("bb_consumer", R"(
 volatile int in, out;
 int main(void) { while (in == out) {} return 0; })");
-  WorldOptions options;
-  options.spinning_is_waiting = true;
-  World world(options);
-  auto p = run(world, exe);
-  Process::Awaiting awaiting = p->awaiting();
-  const ProcessResult& r = p->wait();
+  const ProcessResult r = run_awaited(exe, spinning_lab());
   EXPECT_LT(r.wall_seconds, 4.0) << r.describe();
   EXPECT_THAT(r.stuck, HasSubstr("bb_consumer (pid 2) spins in a busy-wait, making no system call; nothing in its world can wake it"));
   EXPECT_THAT(r.stuck_advice, HasSubstr("re-read the shared fields"));
@@ -257,15 +282,8 @@ int main(void) {
   wait(NULL); shm_unlink("/pair");
   return 0;
 })");
-  WorldOptions options;
-  options.spinning_is_waiting = true;
-  World world(options);
-  SpawnOptions spawn;
-  spawn.argv = {exe.string()};
-  spawn.time_limit = 10.0;
-  auto p = world.spawn(spawn);
-  Process::Awaiting awaiting = p->awaiting();
-  EXPECT_TRUE(p->wait().exited_with(0)) << p->wait().describe();
+  const ProcessResult r = run_awaited(exe, spinning_lab());
+  EXPECT_TRUE(r.exited_with(0)) << r.describe();
 }
 
 TEST_F(Deadlock, ASpinThatEndsByItselfIsLeftAlone) {
@@ -277,18 +295,10 @@ int main(int argc, char** argv) {
   do clock_gettime(CLOCK_MONOTONIC, &now); while (now.tv_sec - start.tv_sec + (now.tv_nsec - start.tv_nsec) / 1e9 < spin);
   return 0;
 })");
-  for (bool lab_busy_waits : {false, true}) {
-    WorldOptions options;
-    options.spinning_is_waiting = lab_busy_waits;
-    World world(options);
-    SpawnOptions spawn;
-    spawn.argv = {exe.string()};
-    if (lab_busy_waits) spawn.argv.push_back("short");
-    spawn.time_limit = 10.0;
-    auto p = world.spawn(spawn);
-    Process::Awaiting awaiting = p->awaiting();
-    EXPECT_TRUE(p->wait().exited_with(0)) << p->wait().describe();
-  }
+  const ProcessResult long_spin = run_awaited(exe, WorldOptions{});
+  EXPECT_TRUE(long_spin.exited_with(0)) << long_spin.describe();
+  const ProcessResult short_spin = run_awaited(exe, spinning_lab(), {"short"});
+  EXPECT_TRUE(short_spin.exited_with(0)) << short_spin.describe();
 }
 
 // A client that waits for its reply and a server that waits for the end of
@@ -313,13 +323,7 @@ int main(void) {
 })");
   WorldOptions options;
   options.loopback = true;
-  World world(options);
-  SpawnOptions spawn;
-  spawn.argv = {exe.string()};
-  spawn.time_limit = 10.0;
-  auto p = world.spawn(spawn);
-  Process::Awaiting awaiting = p->awaiting();
-  const ProcessResult& r = p->wait();
+  const ProcessResult r = run_awaited(exe, options);
   EXPECT_LT(r.wall_seconds, 2.0) << r.describe();
   EXPECT_THAT(r.stuck, HasSubstr("tcp (pid 2) waits to read from its TCP socket"));
   EXPECT_THAT(r.stuck, HasSubstr("tcp (pid 3) waits to read from its TCP socket (port 40200)"));

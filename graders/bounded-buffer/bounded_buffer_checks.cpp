@@ -224,14 +224,10 @@ class BoundedBuffer : public labgrade::LabCheck {
   static void expect_busy_wait(CheckWorld& world, labgrade::Run& program, const std::function<bool(const State&)>& waiting,
                                const std::string& expected) {
     std::optional<State> state;
-    bool began = false;
-    {  // a wait whose failure fails the check (it begins to wait at once): awaited
-      const auto awaiting = program.awaiting();
-      began = CheckWorld::wait_until([&] {
-        state = read_state(world, 10);
-        return (state && waiting(*state)) || program.process().finished();
-      }, 3s) && !program.process().finished();
-    }
+    const bool began = program.await_until([&] {
+      state = read_state(world, 10);
+      return (state && waiting(*state)) || program.process().finished();
+    }, 3s) && !program.process().finished();
     if (!began) {
       labgrade::fail_check(program.failure(expected, program.process().finished()
                                                          ? ended_instead_of_waiting(program)
@@ -286,14 +282,10 @@ TEST_F(BoundedBuffer, ProducerStopsWhenFull) {
 
     // Wait for the buffer to fill: in == BUFFER_SIZE-1 while out stays 0.
     std::optional<State> state;
-    bool full = false;
-    {  // awaited: a producer fills the buffer at once, and one that cannot is stuck
-      const auto awaiting = producer.awaiting();
-      full = CheckWorld::wait_until([&] {
-        state = read_state(world, size.buffer_size);
-        return (state && state->in == capacity) || producer.process().finished();
-      }, 3s) && state && state->in == capacity;
-    }
+    const bool full = producer.await_until([&] {
+      state = read_state(world, size.buffer_size);
+      return (state && state->in == capacity) || producer.process().finished();
+    }, 3s) && state && state->in == capacity;
     std::string expected = fmt::format("{}, fed {} items alone, your bb_producer to fill the buffer (in == {}, out == 0) and wait",
                                        size_note(size), items.size(), capacity);
     if (!full) {
@@ -465,8 +457,7 @@ double fail_at_a_sleeping_pace(labgrade::Run& consumer, labgrade::Run& producer,
 TEST_F(BoundedBuffer, MillionItemsInTime) {
   // The input is written while the world is made and the consumer starts.
   auto written = std::async(std::launch::async, [] { return random_seven_digit_lines(1000000); });
-  const labgrade::InputFile* input = nullptr;
-  std::optional<labgrade::InputFile> made;
+  std::optional<labgrade::InputFile> input;  // once written (a shared handle: every attempt reads it afresh)
   // A busy-waiting pair is fast only with a core each: no other such check
   // at once. A pair that timed out while it waited for a CPU a third of the
   // time or more (a busy machine, not its code) is timed once more, with the
@@ -475,7 +466,7 @@ TEST_F(BoundedBuffer, MillionItemsInTime) {
   for (int attempt = 1;; ++attempt) {
     auto world = new_world_with_cores_to_itself();
     auto consumer = world.run(student("bb_consumer").args({"1000000"}).time_limit(limit).stdout_to_file());
-    if (!made) made.emplace(written.get()), input = &*made;
+    if (!input) input = written.get();
     auto producer = world.run(student("bb_producer").stdin_file(*input).time_limit(limit));
     const double starved = fail_at_a_sleeping_pace(consumer, producer, input->bytes().size(), 10s);
     const labgrade::ProcessResult& ended = consumer.wait();
@@ -533,14 +524,10 @@ TEST_F(BoundedBuffer, ProducerPutsItemsAsTheyCome) {
   auto producer = world.run(student("bb_producer").interactive());
   producer.write_stdin(lines(items));  // three lines, and its input stays open
   std::optional<State> state;
-  bool produced = false;
-  {  // awaited: the 3 items are there to be put in at once
-    const auto awaiting = producer.awaiting();
-    produced = CheckWorld::wait_until([&] {
-      state = read_state(world, 10);
-      return (state && state->in == 3) || producer.process().finished();
-    }, 3s) && state && state->in == 3;
-  }
+  const bool produced = producer.await_until([&] {
+    state = read_state(world, 10);
+    return (state && state->in == 3) || producer.process().finished();
+  }, 3s) && state && state->in == 3;
   if (!produced) {
     labgrade::fail_check(Failure{
         "your bb_producer, given 3 items while its input stays open, to put them into the buffer at once (in == 3)",

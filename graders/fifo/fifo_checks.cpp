@@ -26,14 +26,9 @@ class FifoLab : public labgrade::LabCheck {
   // Waits until PATH exists: the first program has made the FIFO.
   static void wait_for_path(CheckWorld& world, labgrade::Run& maker, const std::string& path) {
     const auto file = world.world().workdir_from_outside() / path;
-    auto made = [&] { return std::filesystem::exists(std::filesystem::symlink_status(file)) || maker.process().finished(); };
-    // A maker makes PATH at once. After half a second the wait is awaited
-    // (the check does nothing else until PATH is there): a maker that can
-    // never make it, asleep on another FIFO, is stopped then.
-    if (!CheckWorld::wait_until(made, 500ms)) {
-      const auto awaiting = maker.awaiting();
-      CheckWorld::wait_until(made, 2500ms);
-    }
+    // Awaited: a maker that can never make it, asleep on another FIFO, is stopped.
+    maker.await_until([&] { return std::filesystem::exists(std::filesystem::symlink_status(file)) || maker.process().finished(); },
+                      3s);
     if (std::filesystem::exists(std::filesystem::symlink_status(file))) return;
     const bool ended = maker.process().finished();
     labgrade::fail_check(maker.failure(fmt::format("{} to create {} (its argv[1]) with mkfifo when it is missing", maker.program().who(), path),

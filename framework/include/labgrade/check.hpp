@@ -263,9 +263,15 @@ class Run {
   Process& process() { return *m_process; }
   const Program& program() const { return m_program; }
   /// While it lives, the check awaits an event of this program and does
-  /// nothing else (a wait_until whose failure fails the check): its world's
-  /// deadlock watch may then end a program that nothing can wake.
+  /// nothing else: its world's deadlock watch may then end a program that
+  /// nothing can wake. Prefer await_until.
   Process::Awaiting awaiting() const { return m_process->awaiting(); }
+  /// Polls `condition` until it holds (true) or `timeout` passes (false), for
+  /// a wait whose failure fails the check: after half a second (a program
+  /// that does its part does it at once) the wait is awaited, so a world that
+  /// can never move again ends it (the program ended: `condition` should
+  /// say so too, e.g. `|| run.process().finished()`).
+  bool await_until(const std::function<bool()>& condition, std::chrono::duration<double> timeout);
   /// The failure of a story about this program, for lab_check's own waits
   /// (fail_check): stops it if it still runs, and adds how it ended and the
   /// cause observed (a deadlock, where it slept, a limit) to the hint.
@@ -399,8 +405,6 @@ class CheckWorld {
   /// anything: the world's /proc/<pid>/net/tcp says). Else: how it ended, or
   /// the ports it listens on instead.
   Verdict expect_listening(Run& server, unsigned port, std::chrono::duration<double> timeout = std::chrono::seconds(3));
-  /// How many of its descriptors are sockets now (-1 when it has ended).
-  int sockets_held_by(Run& program) const;
   /// How many of its descriptors are TCP connections now, not a listening
   /// socket (a server's parent that closed its copies holds none; -1: ended).
   int connections_held_by(Run& program) const;
