@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <sstream>
@@ -88,6 +90,9 @@ std::optional<ReportedError> first_reported_error(const std::string& stderr_text
     const auto space = prefix.find_last_of(" \t");
     std::string call = space == std::string::npos ? prefix : prefix.substr(space + 1);
     while (!call.empty() && (call.back() == ')' || call.back() == '(')) call.pop_back();
+    // A C name, or nothing of it: the words are the program's, and go into the report.
+    if (call.empty() || !std::all_of(call.begin(), call.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }))
+      continue;
     const char* name = ::strerrorname_np(number);
     return ReportedError{call, number, name != nullptr ? name : std::to_string(number), line.substr(colon + 2)};
   }

@@ -29,6 +29,8 @@ TEST(Diagnosis, ReadsPerrorsLineBackToItsErrno) {
   EXPECT_EQ(e->call, "mq_receive");
   EXPECT_EQ(e->name, "EMSGSIZE");
   EXPECT_FALSE(first_reported_error("usage: mq_consumer N\nnote: nothing\n"));
+  // Only a C name is taken for the call: the program's own bytes never reach the report as they are.
+  EXPECT_FALSE(first_reported_error("\033[31mshm_open: No such file or directory\n"));
   EXPECT_FALSE(first_reported_error(""));
 }
 
