@@ -9,6 +9,8 @@ packages=(
   libfmt-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
   libseccomp-dev                                 # the system calls a student's program may not make
   libarchive-dev                                 # students' .zip and .tar.gz submissions (labgrade grade)
+  libboost-dev                                   # Boost.Process: the children labgrade starts on the host
+  rpcsvc-proto libtirpc-dev rpcbind              # the rpc lab: rpcgen, ONC RPC, and a matchmaker per world
   procps                                         # ps/pgrep, used by tests to prove nothing is left
   libxml2-utils                                  # xmllint: the JUnit output is validated against its schema
   chromium                                       # the class report is opened in a headless browser by a test
