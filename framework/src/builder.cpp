@@ -13,6 +13,7 @@
 
 #include "labgrade/content_hash.hpp"
 #include "labgrade/error.hpp"
+#include "labgrade/generator.hpp"
 #include "labgrade/process.hpp"
 #include "shim_sources.hpp"
 #include "labgrade/temp_dir.hpp"
@@ -31,15 +32,9 @@ constexpr long k_compilers_memory_mb = 3072;        // the compilers of a build 
 constexpr std::size_t k_summary_lines = 4;
 
 std::string find_in_path(const std::string& program) {
-  if (program.find('/') != std::string::npos) return program;
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    fs::path candidate = fs::path(dir) / program;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-  }
-  throw GraderError(fmt::format("compiler \"{}\" not found in PATH (run scripts/setup.sh)", program));
+  std::string path = path_of_program(program);
+  if (path.empty()) throw GraderError(fmt::format("compiler \"{}\" not found in PATH (run scripts/setup.sh)", program));
+  return path;
 }
 
 // The first errors, as the student would read them at the top of gcc's output.
@@ -81,6 +76,15 @@ struct Job {
 
 constexpr std::uintmax_t k_max_source_bytes = 4u << 20;
 
+// The program's sources a submission holds: not those the lab generates.
+std::vector<std::string> handed_in(const LabSpec& lab, const ProgramSpec& program) {
+  std::vector<std::string> out;
+  for (const auto& source : program.sources) {
+    if (!lab.generated(source)) out.push_back(source);
+  }
+  return out;
+}
+
 // The .c files of the submission that no program of the lab names (a
 // student's own names for the lab's files, most likely).
 std::vector<std::string> unclaimed_sources(const LabSpec& lab, const fs::path& submission) {
@@ -88,7 +92,7 @@ std::vector<std::string> unclaimed_sources(const LabSpec& lab, const fs::path& s
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(submission, ec)) {
     const std::string name = entry.path().filename().string();
-    if (entry.path().extension() != ".c") continue;
+    if (entry.path().extension() != ".c" || lab.generated(name)) continue;
     bool claimed = false;
     for (const auto& program : lab.programs) {
       for (const auto& source : program.sources) claimed = claimed || fs::path(source).filename() == name;
@@ -134,22 +138,34 @@ std::string source_problem(const fs::path& submission, const std::string& name,
 // Everything the compiler may read, in one folder (the only one of the
 // host its world holds): the program's sources and the submission's own
 // headers, the lab's include/ as include/ (a header the lab provides is the
-// lab's: a student's copy is not used) and the clock shim's object. Returns
-// what is wrong with a source, if anything.
-std::string stage_sources(const ProgramSpec& program, const fs::path& from, const fs::path& to,
-                          const fs::path& lab_include, const fs::path& clock_shim,
+// lab's: a student's copy is not used), the generated files it needs (its
+// sources among them, and every generated header: never a student's copy)
+// and the clock shim's object. Returns what is wrong with a source, if anything.
+std::string stage_sources(const LabSpec& lab, const ProgramSpec& program, const fs::path& from, const fs::path& to,
+                          const fs::path& generated, const fs::path& clock_shim,
                           const std::vector<std::string>& unclaimed) {
+  const fs::path lab_include = lab.dir() / "include";
   fs::create_directories(to);
   for (const auto& source : program.sources) {
+    const fs::path name = fs::path(source).filename();
+    if (lab.generated(source)) {
+      fs::copy_file(generated / name, to / name, fs::copy_options::overwrite_existing);
+      continue;
+    }
     if (std::string problem = source_problem(from, source, unclaimed); !problem.empty()) return problem;
-    fs::copy_file(from / source, to / fs::path(source).filename(), fs::copy_options::overwrite_existing);
+    fs::copy_file(from / source, to / name, fs::copy_options::overwrite_existing);
   }
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(from, ec)) {
     const fs::path name = entry.path().filename();
-    if (name.extension() != ".h" || fs::exists(lab_include / name)) continue;
+    if (name.extension() != ".h" || fs::exists(lab_include / name) || lab.generated(name.string())) continue;
     if (!source_problem(from, name.string()).empty()) continue;  // a bad header: the compiler will say it is missing
     fs::copy_file(entry.path(), to / name, fs::copy_options::overwrite_existing, ec);
+  }
+  for (const auto& step : lab.generators) {
+    for (const auto& output : step.outputs) {
+      if (fs::path(output).extension() == ".h") fs::copy_file(generated / output, to / output, fs::copy_options::overwrite_existing);
+    }
   }
   if (fs::is_directory(lab_include)) fs::copy(lab_include, to / "include", fs::copy_options::recursive);
   if (!clock_shim.empty()) fs::copy_file(clock_shim, to / clock_shim.filename());
@@ -219,6 +235,7 @@ Builds build_programs(const LabSpec& lab, const fs::path& source_dir, const fs::
                       const fs::path& cache_dir) {
   const std::string compiler = find_in_path(lab.compiler);
   const fs::path include_dir = lab.dir() / "include";
+  const fs::path generated = generate_sources(lab, cache_dir);
   const fs::path clock_shim = lab.clock_control ? clock_shim_object(compiler, cache_dir) : fs::path();
   std::vector<Job> pending;
   Builds builds;
@@ -229,12 +246,12 @@ Builds build_programs(const LabSpec& lab, const fs::path& source_dir, const fs::
       job.result.program = program.name;
       job.result.variant = variant.name;
       job.cwd = out_dir / variant.name / (program.name + ".src");
-      std::string problem = stage_sources(program, source_dir, job.cwd, include_dir, clock_shim, unclaimed);
+      std::string problem = stage_sources(lab, program, source_dir, job.cwd, generated, clock_shim, unclaimed);
       if (!problem.empty()) {
         job.result.summary = problem;
         job.result.hint = problem.find(" is missing") != std::string::npos
                               ? fmt::format("the lab's files are named in its handout: {} needs {}", program.name,
-                                            fmt::join(program.sources, ", "))
+                                            fmt::join(handed_in(lab, program), ", "))
                               : "submit the C source file itself";
         builds.add(std::move(job.result));
         continue;
@@ -299,8 +316,9 @@ fs::path clock_shim_object(const std::string& compiler, const fs::path& cache_di
   return object;
 }
 
-std::string reference_key(const LabSpec& lab) {
+std::string reference_key(const LabSpec& lab, const fs::path& generated) {
   ContentHash h;
+  if (!generated.empty()) h.add_tree(generated);
   h.add(LABGRADE_VERSION);
   h.add_identity(find_in_path(lab.compiler));
   h.add(lab.clock_control ? k_clock_shim_source : "");
@@ -314,7 +332,7 @@ std::string reference_key(const LabSpec& lab) {
     h.add(p.name);
     for (const auto& s : p.sources) {
       h.add(s);
-      h.add_file(lab.reference_dir / s);
+      if (!lab.generated(s)) h.add_file(lab.reference_dir / s);
     }
   }
   const fs::path include_dir = lab.dir() / "include";
@@ -355,7 +373,7 @@ std::string BuildResult::warnings() const {
 std::string submission_mismatch(const LabSpec& lab, const fs::path& submission) {
   std::vector<std::string> expected;
   for (const auto& program : lab.programs) {
-    for (const auto& source : program.sources) {
+    for (const auto& source : handed_in(lab, program)) {
       std::error_code ec;
       if (fs::exists(fs::symlink_status(submission / source, ec))) return {};
       expected.push_back(source);
@@ -401,7 +419,7 @@ Builds build_reference(const LabSpec& lab, const fs::path& cache_dir, int jobs) 
   // A kit's reference is its programs, built when the kit was made: <variant>/<program>.
   if (holds_built_programs(lab, lab.reference_dir)) return collect(lab.reference_dir);
   const fs::path lab_cache = cache_dir / lab.name;
-  const fs::path final_dir = lab_cache / reference_key(lab);
+  const fs::path final_dir = lab_cache / reference_key(lab, generate_sources(lab, cache_dir));
   if (fs::is_directory(final_dir)) return collect(final_dir);
 
   // Build next to the cache entry, then rename: concurrent runs never see

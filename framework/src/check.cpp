@@ -360,6 +360,7 @@ CheckWorld LabCheck::make_world(bool cores_to_itself) {
   options.cores_to_itself = cores_to_itself;
   options.spinning_is_waiting = ctx.lab.spinning_is_waiting;
   options.loopback = ctx.lab.loopback;
+  options.rpcbind = ctx.lab.rpcbind;
   options.hidden = {ctx.lab.dir(), ctx.lab.reference_dir};
   if (options.loopback && detect_isolation() == Isolation::none) {
     throw GraderError("this lab's programs need a network of their own (a loopback in a network namespace), and "

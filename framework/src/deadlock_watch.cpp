@@ -427,7 +427,7 @@ std::optional<StuckWorld> DeadlockWatch::look() {
   }
   std::vector<Proc> procs;
   for (int pid : numeric_entries(proc_root)) {
-    if (pid == 1) continue;  // our init
+    if (pid == 1 || std::find(m_services.begin(), m_services.end(), pid) != m_services.end()) continue;  // ours
     bool zombie = false;
     auto p = read_proc(proc_root, pid, awaited, m_spinning_is_waiting, tcp, zombie);
     if (zombie) continue;

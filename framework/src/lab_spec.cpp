@@ -170,6 +170,30 @@ void read_build(TableReader& root, LabSpec& lab, const std::string& file) {
     }
     if (lab.variants.empty()) reader.fail(variants->source(), "build.variants", "needs at least one variant");
   }
+  if (const toml::array* steps = reader.array_of_tables("generate")) {
+    std::size_t index = 0;
+    for (const toml::node& item : *steps) {
+      TableReader step(*item.as_table(), fmt::format("build.generate[{}]", index++), file);
+      GeneratorStep g;
+      g.line = static_cast<long>(item.source().begin.line);
+      g.command = step.strings("command").value_or(std::vector<std::string>{});
+      if (g.command.empty() || g.command[0].empty()) {
+        step.fail(item.source(), step.key_name("command"), "missing: the tool and its arguments, e.g. [\"rpcgen\", \"-h\", \"-o\", \"calc.h\", \"calc.x\"]");
+      }
+      g.outputs = step.strings("outputs").value_or(std::vector<std::string>{});
+      if (g.outputs.empty()) step.fail(item.source(), step.key_name("outputs"), "missing: the files the command writes");
+      for (const auto& name : g.outputs) {
+        if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
+          step.fail(step.node("outputs")->source(), step.key_name("outputs"), "\"" + name + "\" is not a plain file name");
+        }
+        if (lab.generated(name)) {
+          step.fail(step.node("outputs")->source(), step.key_name("outputs"), "\"" + name + "\" is written by an earlier step too");
+        }
+      }
+      step.reject_unknown_keys();
+      lab.generators.push_back(std::move(g));
+    }
+  }
   reader.reject_unknown_keys();
 }
 
@@ -218,7 +242,12 @@ void read_world(TableReader& root, LabSpec& lab, const std::string& file) {
   lab.mq_names = reader.strings("mq_names").value_or(std::vector<std::string>{});
   lab.world_files = reader.strings("files").value_or(std::vector<std::string>{});
   lab.spinning_is_waiting = reader.boolean("spinning_is_waiting").value_or(false);
-  lab.loopback = reader.boolean("loopback").value_or(false);
+  const std::optional<bool> loopback = reader.boolean("loopback");
+  lab.rpcbind = reader.boolean("rpcbind").value_or(false);
+  if (lab.rpcbind && loopback == false) {
+    reader.fail(reader.node("loopback")->source(), "world.loopback", "rpcbind = true needs the world's loopback: remove loopback = false");
+  }
+  lab.loopback = loopback.value_or(false) || lab.rpcbind;
   for (const auto& name : lab.world_files) {
     if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
       reader.fail(reader.node("files")->source(), "world.files", "\"" + name + "\" is not a plain file name");
@@ -279,6 +308,13 @@ void read_checks(TableReader& root, LabSpec& lab, const std::string& file) {
 const ProgramSpec* LabSpec::program(const std::string& wanted) const {
   auto it = std::find_if(programs.begin(), programs.end(), [&](const auto& p) { return p.name == wanted; });
   return it == programs.end() ? nullptr : &*it;
+}
+
+bool LabSpec::generated(const std::string& file) const {
+  const std::string name = fs::path(file).filename().string();
+  return std::any_of(generators.begin(), generators.end(), [&](const GeneratorStep& g) {
+    return std::find(g.outputs.begin(), g.outputs.end(), name) != g.outputs.end();
+  });
 }
 
 const CheckSpec* LabSpec::check(const std::string& test) const {

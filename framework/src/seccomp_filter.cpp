@@ -72,35 +72,48 @@ const SeccompFilter& SeccompFilter::watch(bool count_forks) {
       add_rule(ctx, SCMP_ACT_NOTIFY, "clone", {SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)});
       add_rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3");
     }
-    SeccompFilter f;
-    f.m_program = exported(ctx);
-    return f;
+    return SeccompFilter(exported(ctx));
   };
-  static const SeccompFilter signals_only = make(false);
-  static const SeccompFilter signals_and_forks = make(true);
+  static const SeccompFilter signals_only(make(false));
+  static const SeccompFilter signals_and_forks(make(true));
   return count_forks ? signals_and_forks : signals_only;
 }
 
+namespace {
+
+// The programs' filter; `host`: no Internet, raw or netlink socket; `service`:
+// told it is root (see for_services).
+SeccompFilter::Program programs_filter(bool host, bool service) {
+  Context ctx(seccomp_init(SCMP_ACT_ALLOW), seccomp_release);
+  if (!ctx) throw GraderError("seccomp_init(SCMP_ACT_ALLOW) failed");
+  // A call of another architecture (int 0x80 on x86-64) would bypass the rules: refused too.
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS); rc != 0)
+    throw SyscallError("seccomp_attr_set", "SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS", -rc);
+  for (const std::string& name : SeccompFilter::refused()) add_rule(ctx, SCMP_ACT_KILL_PROCESS, name.c_str());
+  // On the host (no network namespace of its own): no Internet, raw or netlink socket.
+  if (host) {
+    for (int family : SeccompFilter::refused_socket_families())
+      add_rule(ctx, SCMP_ACT_ERRNO(EACCES), "socket", {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family))});
+  }
+  // A service that insists on root and then drops to its own user: geteuid
+  // answers 0 and the drop succeeds without doing anything.
+  if (service) {
+    for (const char* call : {"geteuid", "setuid", "setgid", "setgroups"}) add_rule(ctx, SCMP_ACT_ERRNO(0), call);
+  }
+  return exported(ctx);
+}
+
+}  // namespace
+
 const SeccompFilter& SeccompFilter::for_programs(bool on_host) {
-  auto make = [](bool host) {
-    Context ctx(seccomp_init(SCMP_ACT_ALLOW), seccomp_release);
-    if (!ctx) throw GraderError("seccomp_init(SCMP_ACT_ALLOW) failed");
-    // A call of another architecture (int 0x80 on x86-64) would bypass the rules: refused too.
-    if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS); rc != 0)
-      throw SyscallError("seccomp_attr_set", "SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS", -rc);
-    for (const std::string& name : refused()) add_rule(ctx, SCMP_ACT_KILL_PROCESS, name.c_str());
-    // On the host (no network namespace of its own): no Internet, raw or netlink socket.
-    if (host) {
-      for (int family : refused_socket_families())
-        add_rule(ctx, SCMP_ACT_ERRNO(EACCES), "socket", {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family))});
-    }
-    SeccompFilter f;
-    f.m_program = exported(ctx);
-    return f;
-  };
-  static const SeccompFilter in_world = make(false);
-  static const SeccompFilter on_the_host = make(true);
+  static const SeccompFilter in_world(programs_filter(false, false));
+  static const SeccompFilter on_the_host(programs_filter(true, false));
   return on_host ? on_the_host : in_world;
+}
+
+const SeccompFilter& SeccompFilter::for_services() {
+  static const SeccompFilter filter(programs_filter(false, true));
+  return filter;
 }
 
 const std::vector<int>& SeccompFilter::refused_socket_families() {

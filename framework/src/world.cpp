@@ -104,6 +104,7 @@ World::World(const WorldOptions& options, Isolation isolation)
   }
   m_user = SandboxUser::take();
   if (m_isolation == Isolation::none) {
+    if (options.rpcbind) throw GraderError("a world with its own rpcbind needs namespaces (a network of its own)");
     begin_on_host(options, asked);
     return;
   }
@@ -112,6 +113,7 @@ World::World(const WorldOptions& options, Isolation isolation)
   start_init(options);
   try {
     make_files(options.files);
+    if (options.rpcbind) start_rpcbind();
   } catch (...) {
     tear_down();
     throw;
@@ -156,8 +158,12 @@ void World::start_init(const WorldOptions& options) {
   plan.sync_fd = user_ns ? sync.read.get() : -1;
   plan.root = m_workdir.path().string();
   plan.system = &detail::system_folders();
-  detail::add_etc(plan, {program_uid(), user_ns ? SandboxUser::k_uid_in_user_namespace : m_user.gid()});
+  detail::add_etc(plan, {program_uid(), user_ns ? SandboxUser::k_uid_in_user_namespace : m_user.gid()}, options.rpcbind);
   const std::string owner = as_root ? fmt::format(",uid={},gid={}", m_user.uid(), m_user.gid()) : "";
+  if (options.rpcbind) {
+    plan.low_ports = true;
+    plan.run_options = fmt::format("size=1m,nr_inodes=64,mode=0755{}", owner);
+  }
   // A cap on files too: an empty file costs no byte but an inode of the kernel's memory.
   plan.shm_options = fmt::format("size={}m,nr_inodes={},mode=1777", options.shm_mb, k_inodes);
   plan.tmp_options = fmt::format("size={}m,nr_inodes={},mode=1777", options.workdir_mb, k_inodes);
@@ -176,8 +182,8 @@ void World::start_init(const WorldOptions& options) {
   int flags = k_world_flags | (user_ns ? CLONE_NEWUSER : 0);
   // A world with a loopback up makes a namespace of its own (never pooled:
   // its sockets, TIME_WAIT ones too, must not meet the next world's).
-  plan.loopback_up = options.loopback;
-  if (!user_ns && !options.loopback) m_network = QuietNetwork::take();
+  plan.loopback_up = options.loopback || options.rpcbind;
+  if (!user_ns && !plan.loopback_up) m_network = QuietNetwork::take();
   if (m_network) {
     flags &= ~CLONE_NEWNET;
     plan.network_fd = m_network.fd();
@@ -261,6 +267,10 @@ int World::namespace_flags() const noexcept {
 }
 
 std::shared_ptr<Process> World::spawn(SpawnOptions options) {
+  return launch(std::move(options), SeccompFilter::for_programs());
+}
+
+std::shared_ptr<Process> World::launch(SpawnOptions options, const SeccompFilter& filter) {
   if (m_torn_down) throw GraderError("World::spawn after tear_down");
   if (options.cwd.empty()) options.cwd = workdir();
   // A small fixed environment (nothing of the grader's), which the caller's entries override.
@@ -279,10 +289,10 @@ std::shared_ptr<Process> World::spawn(SpawnOptions options) {
     options.join_pidfd = m_init_pidfd.get();
     options.join_flags = namespace_flags();
     // A world that can never move again ends its programs at once (a forgotten close of a pipe's end).
-    auto watch = std::make_shared<DeadlockWatch>(m_init_pid, m_awaits, m_spinning_is_waiting);
+    auto watch = std::make_shared<DeadlockWatch>(m_init_pid, m_awaits, m_spinning_is_waiting, m_services);
     options.deadlock_check = [watch] { return watch->look(); };
     options.signal_guard.emplace(fmt::format("/proc/{}/root/proc", m_init_pid));
-    options.seccomp = &SeccompFilter::for_programs();
+    options.seccomp = &filter;
   } else {
     prepare_host_spawn(options);
   }

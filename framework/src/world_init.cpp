@@ -30,7 +30,7 @@ namespace {
 enum InitStep {
   k_init_sync = 1, k_init_network, k_init_loopback, k_init_private, k_init_root, k_init_system, k_init_etc, k_init_dev,
   k_init_devices, k_init_shm, k_init_mqueue, k_init_proc, k_init_tmp, k_init_workdir, k_init_seal, k_init_pivot,
-  k_init_mask
+  k_init_mask, k_init_low_ports, k_init_run
 };
 
 constexpr std::array<const char*, 5> k_devices = {"null", "zero", "full", "random", "urandom"};
@@ -126,6 +126,14 @@ void bring_loopback_up(const InitPlan& plan) {
   ::close(sock);
 }
 
+// Every port of the world's own loopback may be bound by its user (rpcbind
+// listens on 111): the setting is the network namespace's, seen through the
+// host's /proc before the world's own is mounted.
+void open_low_ports(const InitPlan& plan) {
+  if (!plan.low_ports) return;
+  if (!write_whole("/proc/sys/net/ipv4/ip_unprivileged_port_start", "0", 0644)) init_fail(plan, k_init_low_ports);
+}
+
 // A tmpfs of the world's own, mounted on the world's (empty) host folder: it
 // becomes "/" once everything is in it.
 void make_root(const InitPlan& plan) {
@@ -217,6 +225,14 @@ void add_dev(const InitPlan& plan) {
 void add_proc(const InitPlan& plan) {
   if (::mkdir("proc", 0555) != 0 || ::mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
     init_fail(plan, k_init_proc);
+  }
+}
+
+// /run, a small tmpfs of the programs' user, for a world with services (rpcbind's socket and lock).
+void add_run(const InitPlan& plan) {
+  if (plan.run_options.empty()) return;
+  if (::mkdir("run", 0755) != 0 || ::mount("tmpfs", "run", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, plan.run_options.c_str()) != 0) {
+    init_fail(plan, k_init_run);
   }
 }
 
@@ -314,6 +330,8 @@ const char* init_step_name(int step) {
     case k_init_seal: return "mount_setattr(MOUNT_ATTR_RDONLY) (sealing the world's root)";
     case k_init_pivot: return "pivot_root(the world's root)";
     case k_init_mask: return "mount(tmpfs, over labgrade's own folders)";
+    case k_init_low_ports: return "writing /proc/sys/net/ipv4/ip_unprivileged_port_start (the world's network)";
+    case k_init_run: return "mount(tmpfs, /run)";
     default: return "world init";
   }
 }
@@ -324,6 +342,7 @@ const char* init_step_name(int step) {
   wait_for_id_maps(plan);
   join_network(plan);
   bring_loopback_up(plan);
+  open_low_ports(plan);
   make_root(plan);
   add_system_folders(plan);
   mask_graders_folders(plan);
@@ -331,6 +350,7 @@ const char* init_step_name(int step) {
   add_dev(plan);
   add_proc(plan);
   add_tmp(plan);
+  add_run(plan);
   add_workdir(plan);
   seal(plan);
   pivot(plan);
@@ -361,17 +381,33 @@ const std::vector<RootEntry>& system_folders() {
   return entries;
 }
 
-void add_etc(InitPlan& plan, WorldIds ids) {
+void add_etc(InitPlan& plan, WorldIds ids, bool rpc) {
   const std::string home = k_world_workdir;
+  // rpcbind drops to its own user, _rpc: here the programs' user itself.
+  const std::string rpc_user = rpc ? fmt::format("_rpc:x:{}:{}:rpcbind:/run:/usr/sbin/nologin\n", ids.uid, ids.gid) : "";
   plan.etc_files = {
       {"etc/passwd", fmt::format("root:x:0:0:root:/root:/usr/sbin/nologin\n"
                                  "student:x:{}:{}:labgrade student:{}:/bin/sh\n"
-                                 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
-                                 ids.uid, ids.gid, home)},
+                                 "{}nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+                                 ids.uid, ids.gid, home, rpc_user)},
       {"etc/group", fmt::format("root:x:0:\nstudent:x:{}:\nnogroup:x:65534:\n", ids.gid)},
       {"etc/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"},
-      {"etc/nsswitch.conf", "passwd: files\ngroup: files\nhosts: files\n"},
+      {"etc/nsswitch.conf", "passwd: files\ngroup: files\nhosts: files\nservices: files\nrpc: files\n"},
   };
+  if (rpc) {
+    // What libtirpc and rpcbind read: the transports (as Debian's libtirpc-common
+    // ships them), the matchmaker's port and the RPC programs' names.
+    plan.etc_files.emplace_back("etc/netconfig",
+                                "udp        tpi_clts      v     inet     udp     -       -\n"
+                                "tcp        tpi_cots_ord  v     inet     tcp     -       -\n"
+                                "udp6       tpi_clts      v     inet6    udp     -       -\n"
+                                "tcp6       tpi_cots_ord  v     inet6    tcp     -       -\n"
+                                "rawip      tpi_raw       -     inet      -      -       -\n"
+                                "local      tpi_cots_ord  -     loopback  -      -       -\n"
+                                "unix       tpi_cots_ord  -     loopback  -      -       -\n");
+    plan.etc_files.emplace_back("etc/services", "sunrpc\t\t111/tcp\t\tportmapper\nsunrpc\t\t111/udp\t\tportmapper\n");
+    plan.etc_files.emplace_back("etc/rpc", "portmapper\t100000\tportmap sunrpc rpcbind\n");
+  }
   plan.etc_binds = {"etc/ld.so.cache", "etc/alternatives"};
   static const std::string localtime = [] {
     char target[PATH_MAX];

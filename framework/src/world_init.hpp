@@ -41,6 +41,8 @@ struct InitPlan {
   int sync_fd = -1;     // read end: the grader has written the id maps (user ns)
   int network_fd = -1;  // a pooled network namespace to join, or -1
   bool loopback_up = false;  // bring the world's own loopback up (127.0.0.1, ::1): a network namespace of its own
+  bool low_ports = false;    // ports under 1024 of that loopback are anyone's (rpcbind's 111)
+  std::string run_options;   // a tmpfs on /run (rpcbind's socket and lock), or "" for none
   std::string root;     // host folder the new root (a tmpfs) is mounted on, then pivoted into
   const std::vector<RootEntry>* system = nullptr;
   std::vector<std::pair<std::string, std::string>> etc_files;  // "etc/passwd", its text
@@ -58,8 +60,9 @@ struct WorldIds {
   gid_t gid;
 };
 
-/// Fills the /etc files of a world whose programs run as `ids`.
-void add_etc(InitPlan& plan, WorldIds ids);
+/// Fills the /etc files of a world whose programs run as `ids`; `rpc`: also
+/// what ONC RPC reads there (netconfig, the sunrpc service, rpcbind's user).
+void add_etc(InitPlan& plan, WorldIds ids, bool rpc = false);
 
 /// What the init tells the grader when its set-up is done: 0, or the step that failed and its errno.
 struct InitStatus {

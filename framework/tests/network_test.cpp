@@ -28,6 +28,7 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::AnyOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // A server that answers one client ("pong") and, asked to, leaves a zombie
 // child; a client that prints what it got or why it could not connect.
@@ -169,6 +170,29 @@ TEST_F(Network, WithoutLoopbackAWorldHasNoNetworkAtAll) {
   EXPECT_TRUE(client->wait().exited_with(1));
   EXPECT_THAT(client->stdout_text(), AnyOf(HasSubstr("Cannot assign requested address"), HasSubstr("Network is unreachable")));
   server->kill();
+}
+
+// [world] rpcbind = true: each world has a matchmaker of its own, ready when
+// the world is, as its programs' user (told it is root, and still not).
+TEST_F(Network, AWorldsRpcbindIsItsOwn) {
+  const std::string rpcinfo = "/usr/sbin/rpcinfo";
+  if (!std::filesystem::exists(rpcinfo)) GTEST_SKIP() << "rpcbind is not installed (scripts/setup.sh)";
+  WorldOptions options;
+  options.rpcbind = true;
+  World first(options), second(options);
+  for (World* world : {&first, &second}) {
+    SpawnOptions ask;
+    ask.argv = {rpcinfo, "-p", "localhost"};
+    auto answer = world->spawn(ask);
+    EXPECT_TRUE(answer->wait().exited_with(0)) << answer->stderr_text();
+    EXPECT_THAT(answer->stdout_text(), HasSubstr("111  portmapper"));
+  }
+  World without(with_loopback());
+  SpawnOptions ask;
+  ask.argv = {rpcinfo, "-p", "localhost"};
+  auto answer = without.spawn(ask);
+  EXPECT_FALSE(answer->wait().exited_with(0)) << "no rpcbind in a world that did not ask for one";
+  EXPECT_THAT(answer->stdout_text(), Not(HasSubstr("portmapper")));
 }
 
 }  // namespace

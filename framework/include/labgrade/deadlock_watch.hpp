@@ -48,6 +48,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "labgrade/process.hpp"
 
@@ -56,8 +57,13 @@ namespace labgrade {
 class DeadlockWatch {
  public:
   /// `awaits`: the world's count of the check's waits (null: never awaited).
-  explicit DeadlockWatch(pid_t init_pid, AwaitCount awaits = nullptr, bool spinning_is_waiting = false)
-      : m_init_pid(init_pid), m_awaits(std::move(awaits)), m_spinning_is_waiting(spinning_is_waiting) {}
+  /// `services`: processes of the world that are not the check's programs
+  /// (its rpcbind, numbered as the world's pid namespace numbers them): left
+  /// out, as the init is.
+  explicit DeadlockWatch(pid_t init_pid, AwaitCount awaits = nullptr, bool spinning_is_waiting = false,
+                         std::vector<int> services = {})
+      : m_init_pid(init_pid), m_awaits(std::move(awaits)), m_spinning_is_waiting(spinning_is_waiting),
+        m_services(std::move(services)) {}
 
   /// Why the world is stuck, once two looks in a row agree; nothing otherwise.
   std::optional<StuckWorld> look();
@@ -66,6 +72,7 @@ class DeadlockWatch {
   pid_t m_init_pid;
   AwaitCount m_awaits;
   bool m_spinning_is_waiting;
+  std::vector<int> m_services;
   // The last look that found the world stuck: its threads and calls (with
   // run times, unless a thread spins), since when, and the spinners' CPU then.
   struct Seen {

@@ -15,6 +15,9 @@
 //   flags = ["-std=gnu11", "-Wall", "-O2"]
 //   libs = ["-lrt", "-lpthread"]
 //   variants = [{ name = "default", flags = [] }]
+//   [[build.generate]]                  # run before the compiler, in a folder of the lab's include/ files
+//   command = ["rpcgen", "-h", "-o", "calc.h", "calc.x"]
+//   outputs = ["calc.h"]                # the grader's own: a submission's file of that name is not used
 //   [programs.shm_producer]
 //   sources = ["shm_producer.c"]
 //   [limits]                            # per program run inside a world
@@ -26,6 +29,7 @@
 //   files = ["SYSUOS"]                  # empty files in every world's working directory
 //   spinning_is_waiting = true          # a busy-wait no one can end is stuck (see DeadlockWatch)
 //   loopback = true                     # 127.0.0.1 and ::1 of the world's own (sockets, RPC)
+//   rpcbind = true                      # the world's own rpcbind, started before any program (RPC)
 //   [clock]                             # the grader's control of time (see labgrade_clock.c)
 //   control = true                      # link sleep/usleep/nanosleep/clock_nanosleep/shmdt wrappers
 //   scale = 0.05                        # an unreleased sleep lasts this fraction of its time
@@ -47,6 +51,15 @@ namespace labgrade {
 struct BuildVariant {
   std::string name;
   std::vector<std::string> flags;
+};
+
+/// A command the grader runs before the compiler (a stub generator such as
+/// rpcgen), once per lab and cached, in a folder holding a copy of the lab's
+/// include/ files. Its outputs are sources and headers of the lab's programs.
+struct GeneratorStep {
+  std::vector<std::string> command;  // command[0]: a tool, found in PATH
+  std::vector<std::string> outputs;  // plain file names it writes
+  long line = 0;                     // where it stands in lab.toml
 };
 
 struct ProgramSpec {
@@ -89,6 +102,7 @@ struct LabSpec {
   std::vector<std::string> flags = {"-std=gnu11", "-Wall", "-O2"};
   std::vector<std::string> libs = {"-lrt", "-lpthread"};
   std::vector<BuildVariant> variants = {{"default", {}}};
+  std::vector<GeneratorStep> generators;  // [[build.generate]], in order
   std::vector<ProgramSpec> programs;
   Limits limits;
   std::vector<std::string> shm_names;
@@ -96,12 +110,15 @@ struct LabSpec {
   std::vector<std::string> world_files;
   bool spinning_is_waiting = false;  // [world]: the lab's programs busy-wait for each other
   bool loopback = false;             // [world]: a loopback of the world's own, up (needs namespaces)
+  bool rpcbind = false;              // [world]: an rpcbind of the world's own (implies loopback)
   bool clock_control = false;
   double clock_scale = 1.0;
   std::vector<CheckSpec> checks;
 
   std::filesystem::path dir() const { return file.parent_path(); }
   const ProgramSpec* program(const std::string& name) const;
+  /// Whether a generator step writes this file (then it is never the submission's).
+  bool generated(const std::string& file) const;
   const CheckSpec* check(const std::string& test) const;
   const BuildVariant* variant(const std::string& name) const;
   double max_score() const;

@@ -12,6 +12,7 @@
 #include <linux/filter.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace labgrade {
@@ -23,6 +24,12 @@ class SeccompFilter {
   /// `on_host`: the programs run without a network namespace of their own,
   /// so socket() of the families refused_socket_families() fails (EACCES).
   static const SeccompFilter& for_programs(bool on_host = false);
+  /// The programs' filter for a world's service (rpcbind), a Debian daemon
+  /// that refuses to start unless geteuid() is 0 and then drops to a user of
+  /// its own: geteuid answers 0, and setuid, setgid and setgroups succeed
+  /// without doing anything. It gains nothing by it: it runs as the world's
+  /// user, held by the same rules as every program.
+  static const SeccompFilter& for_services();
   /// The refused calls, for messages and documentation.
   static const std::vector<std::string>& refused();
   /// AF_INET, AF_INET6, AF_PACKET, AF_NETLINK.
@@ -43,8 +50,11 @@ class SeccompFilter {
   /// returns the listener's fd, or -1 (errno set). Safe after fork.
   int install_with_listener() const noexcept;
 
+  using Program = std::vector<sock_filter>;  // the BPF exported by libseccomp
+  explicit SeccompFilter(Program program) : m_program(std::move(program)) {}
+
  private:
-  std::vector<sock_filter> m_program;  // the BPF exported by libseccomp
+  Program m_program;
 };
 
 }  // namespace labgrade

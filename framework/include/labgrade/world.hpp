@@ -124,6 +124,12 @@ struct WorldOptions {
   /// namespace no other world shares, never pooled; still no route anywhere
   /// else. Needs namespaces (without them, 127.0.0.1 is the machine's).
   bool loopback = false;
+  /// An rpcbind of the world's own (the matchmaker of ONC RPC), started before
+  /// any program and ready when the world is: listening on 111 of the world's
+  /// loopback (implies `loopback`) and on /run/rpcbind.sock. It fails to
+  /// start: GraderError. Not a program of the check's: the deadlock watch
+  /// leaves it out, and the world's end ends it.
+  bool rpcbind = false;
 };
 
 class World {
@@ -192,6 +198,9 @@ class World {
 
  private:
   void start_init(const WorldOptions& options);
+  std::shared_ptr<Process> launch(SpawnOptions options, const SeccompFilter& filter);
+  // world_services.cpp: the world's own services
+  void start_rpcbind();
   void make_files(const std::vector<std::string>& names);
   // world_host.cpp: the host as a world (no namespaces)
   void begin_on_host(const WorldOptions& options, std::chrono::steady_clock::time_point asked);
@@ -216,6 +225,7 @@ class World {
   std::vector<std::string> m_shm_names, m_mq_names, m_files;
   std::vector<std::string> m_host_shm_before;  // isolation off: the host's /dev/shm when the world began (sorted)
   std::vector<std::shared_ptr<Process>> m_processes;
+  std::vector<int> m_services;  // the world's services (rpcbind), as its pid namespace numbers them
   AwaitCount m_awaits = std::make_shared<std::atomic<int>>(0);  // the check's waits on its programs (Process::Awaiting)
   std::shared_ptr<WorldCgroup> m_cgroup;
   std::shared_ptr<LandlockRuleset> m_landlock;

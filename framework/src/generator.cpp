@@ -1,0 +1,109 @@
+#include "labgrade/generator.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "labgrade/content_hash.hpp"
+#include "labgrade/error.hpp"
+#include "labgrade/process.hpp"
+#include "labgrade/temp_dir.hpp"
+
+namespace labgrade {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double k_step_time_limit = 60.0;
+
+std::string generator_key(const LabSpec& lab, const std::vector<std::string>& tools) {
+  ContentHash h;
+  h.add(LABGRADE_VERSION);
+  for (std::size_t i = 0; i < lab.generators.size(); ++i) {
+    h.add_identity(tools[i]);
+    for (const auto& word : lab.generators[i].command) h.add(word);
+    for (const auto& output : lab.generators[i].outputs) h.add(output);
+  }
+  const fs::path include_dir = lab.dir() / "include";
+  if (fs::is_directory(include_dir)) h.add_tree(include_dir);
+  return h.hex();
+}
+
+// Runs one step in `dir`; a failure is the lab's, at the step's line.
+void run_step(const LabSpec& lab, const GeneratorStep& step, const std::string& tool, const fs::path& dir) {
+  SpawnOptions options;
+  options.argv = step.command;
+  options.argv[0] = tool;
+  options.cwd = dir;
+  options.time_limit = k_step_time_limit;
+  options.output_cap = 64 * 1024;
+  auto process = Process::spawn(options);
+  const ProcessResult& ended = process->wait();
+  const std::string key = "build.generate";
+  if (!ended.exited_with(0)) {
+    std::string said = process->stderr_text() + process->stdout_text();
+    throw LabSpecError(lab.file.string(), step.line, 1, key,
+                       fmt::format("`{}` {}{}", fmt::join(step.command, " "), ended.describe(),
+                                   said.empty() ? "" : ": " + said.substr(0, 600)));
+  }
+  for (const auto& output : step.outputs) {
+    if (!fs::is_regular_file(dir / output)) {
+      throw LabSpecError(lab.file.string(), step.line, 1, key,
+                         fmt::format("`{}` did not write {}", fmt::join(step.command, " "), output));
+    }
+  }
+}
+
+}  // namespace
+
+std::string path_of_program(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    if (dir.empty()) continue;
+    const fs::path candidate = fs::path(dir) / name;
+    if (::access(candidate.c_str(), X_OK) == 0 && fs::is_regular_file(candidate)) return candidate.string();
+  }
+  return {};
+}
+
+fs::path generate_sources(const LabSpec& lab, const fs::path& cache_dir) {
+  if (lab.generators.empty()) return {};
+  std::vector<std::string> tools;
+  for (const auto& step : lab.generators) {
+    tools.push_back(path_of_program(step.command[0]));
+    if (tools.back().empty()) {
+      throw GraderError(fmt::format("{}:{}: the lab's build runs {}, which is not installed on this machine "
+                                    "(not found in PATH; scripts/setup.sh installs what the bundled labs need)",
+                                    lab.file.string(), step.line, step.command[0]));
+    }
+  }
+  const fs::path lab_cache = cache_dir / "generated" / lab.name;
+  const fs::path final_dir = lab_cache / generator_key(lab, tools);
+  if (fs::is_directory(final_dir)) return final_dir;
+
+  // Made beside the cache entry, then renamed: a concurrent run never sees half of one.
+  fs::create_directories(lab_cache);
+  TempDir staging(".generating-", lab_cache);
+  const fs::path include_dir = lab.dir() / "include";
+  if (fs::is_directory(include_dir)) fs::copy(include_dir, staging.path(), fs::copy_options::recursive);
+  for (std::size_t i = 0; i < lab.generators.size(); ++i) run_step(lab, lab.generators[i], tools[i], staging.path());
+  // Only the outputs are kept.
+  for (const auto& entry : fs::directory_iterator(staging.path())) {
+    if (!lab.generated(entry.path().filename().string())) fs::remove_all(entry.path());
+  }
+  std::error_code ec;
+  fs::rename(staging.path(), final_dir, ec);
+  if (ec && !fs::is_directory(final_dir)) {
+    throw GraderError(fmt::format("cannot store the generated sources in {}: {}", final_dir.string(), ec.message()));
+  }
+  return final_dir;
+}
+
+}  // namespace labgrade
