@@ -1,7 +1,8 @@
 // CheckWorld's network: a fresh port for a check, waiting until a server
-// listens on it (its world's /proc/<pid>/net/tcp), and what a server holds
-// (its sockets, its children not waited for). For labs with [world]
-// loopback = true: 127.0.0.1 is the world's own.
+// listens on it (its world's /proc/<pid>/net/tcp) or has registered with the
+// world's rpcbind, and what a server holds (its sockets, its children not
+// waited for). For labs with [world] loopback = true: 127.0.0.1 is the
+// world's own.
 #include <algorithm>
 #include <chrono>
 #include <random>
@@ -13,6 +14,7 @@
 #include "labgrade/check.hpp"
 #include "labgrade/replay_journal.hpp"
 #include "labgrade/socket_inspector.hpp"
+#include "labgrade/world.hpp"
 
 namespace labgrade {
 
@@ -45,6 +47,46 @@ Verdict CheckWorld::expect_listening(Run& server, unsigned port, std::chrono::du
     got += " instead: is the port hard-coded?";
   }
   return Verdict(server.failure(expected, got));
+}
+
+namespace {
+
+// Whether `pid` holds a listening TCP socket (not rpcbind's 111).
+bool holds_a_listener(pid_t pid) {
+  for (unsigned port : listening_ports(pid)) {
+    if (port != 111 && holds_listener(pid, port)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Verdict CheckWorld::expect_rpc_registered(Run& server, unsigned long program, unsigned long version,
+                                          std::chrono::duration<double> timeout) {
+  ReplayJournal::current().note(fmt::format("waited until a program registered RPC program {:#x} version {} with rpcbind "
+                                            "(rpcinfo -T tcp 127.0.0.1 {} {})", program, version, program, version));
+  const pid_t pid = server.process().pid();
+  std::string said = "it never listened on a TCP port";
+  auto last_ask = std::chrono::steady_clock::time_point{};
+  // Asked only once it listens (svctcp_create comes before svc_register), then every 20 ms.
+  auto registered = [&] {
+    if (server.process().finished()) return true;
+    if (!holds_a_listener(pid) || std::chrono::steady_clock::now() - last_ask < std::chrono::milliseconds(20)) return false;
+    last_ask = std::chrono::steady_clock::now();
+    SpawnOptions ask;
+    ask.argv = {"/usr/sbin/rpcinfo", "-T", "tcp", "127.0.0.1", std::to_string(program), std::to_string(version)};
+    ask.time_limit = 2.0;
+    auto rpcinfo = world().spawn(ask);
+    if (rpcinfo->wait().exited_with(0)) return true;
+    said = "rpcinfo said: " + rpcinfo->stderr_text() + rpcinfo->stdout_text();
+    while (!said.empty() && (said.back() == '\n' || said.back() == ' ')) said.pop_back();
+    return false;
+  };
+  if (server.await_until(registered, timeout) && !server.process().finished()) return Verdict(std::nullopt);
+  const std::string expected = fmt::format("{} to register RPC program {:#x} version {} with rpcbind and answer over TCP",
+                                           server.program().who(), program, version);
+  if (server.process().finished()) return Verdict(server.failure(expected, "it ended first: " + server.wait().describe()));
+  return Verdict(server.failure(expected, fmt::format("after {:g} s {}", timeout.count(), said)));
 }
 
 int CheckWorld::connections_held_by(Run& program) const { return open_connections(program.process().pid()); }

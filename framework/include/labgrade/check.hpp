@@ -405,6 +405,12 @@ class CheckWorld {
   /// anything: the world's /proc/<pid>/net/tcp says). Else: how it ended, or
   /// the ports it listens on instead.
   Verdict expect_listening(Run& server, unsigned port, std::chrono::duration<double> timeout = std::chrono::seconds(3));
+  /// `server` has registered the RPC program `program`, version `version`,
+  /// with its world's rpcbind ([world] rpcbind = true) and answers its
+  /// procedure 0 over TCP (rpcinfo -T tcp, run in the world), within
+  /// `timeout`. Else: how it ended, or what rpcinfo said last.
+  Verdict expect_rpc_registered(Run& server, unsigned long program, unsigned long version,
+                                std::chrono::duration<double> timeout = std::chrono::seconds(3));
   /// How many of its descriptors are TCP connections now, not a listening
   /// socket (a server's parent that closed its copies holds none; -1: ended).
   int connections_held_by(Run& program) const;
