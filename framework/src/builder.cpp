@@ -257,6 +257,7 @@ Builds build_programs(const LabSpec& lab, const fs::path& source_dir, const fs::
         continue;
       }
       job.result.executable = out_dir / variant.name / program.name;
+      for (const auto& step : lab.generators) job.result.generated.insert(job.result.generated.end(), step.outputs.begin(), step.outputs.end());
       job.argv = {compiler};
       job.argv.insert(job.argv.end(), lab.flags.begin(), lab.flags.end());
       job.argv.insert(job.argv.end(), variant.flags.begin(), variant.flags.end());
@@ -364,6 +365,8 @@ std::string BuildResult::warnings() const {
   std::string line, out;
   for (std::size_t kept = 0; kept < k_summary_lines && std::getline(in, line);) {
     if (line.find(": warning: ") == std::string::npos) continue;
+    const std::string file = line.substr(0, line.find(':'));
+    if (std::find(generated.begin(), generated.end(), file) != generated.end()) continue;
     out += (out.empty() ? "" : "\n") + line;
     ++kept;
   }

@@ -3,18 +3,21 @@
 // of a spawn that cannot happen.
 #include "labgrade/process.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 
 #include <cerrno>
 #include <cstring>
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "labgrade/error.hpp"
 #include "labgrade/temp_dir.hpp"
+#include "labgrade/unique_fd.hpp"
 #include "c_program.hpp"
 #include "test_support.hpp"
 
@@ -330,6 +333,20 @@ TEST(CountForks, EveryNewProcessOfTheTreeIsCountedThreadsAreNot) {
   EXPECT_EQ(p->forks_made(), 4) << "fork, fork, the child's fork and system()'s shell; not the thread";
   options.count_forks = false;
   EXPECT_EQ(Process::spawn(options)->forks_made(), -1);
+}
+
+// A check with many programs alive holds hundreds of descriptors: a new
+// program with a low RLIMIT_NOFILE still gets its seccomp listener, and
+// inherits none of them.
+TEST(CountForks, AGraderHoldingManyDescriptorsStillStartsAWatchedProgram) {
+  std::vector<UniqueFd> held;
+  for (int i = 0; i < 200; ++i) held.emplace_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  SpawnOptions options = shell("ls /proc/self/fd | wc -l");
+  options.count_forks = true;
+  options.limits.open_files = 16;
+  auto p = Process::spawn(options);
+  EXPECT_TRUE(p->wait().exited_with(0)) << p->wait().describe() << p->stderr_text();
+  EXPECT_LE(std::stoi(p->stdout_text()), 6) << "0, 1, 2, the directory ls reads, and the pipe to wc at most";
 }
 
 }  // namespace

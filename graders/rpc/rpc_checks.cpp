@@ -143,7 +143,7 @@ TEST_F(Rpc, ServerUppercasesTexts) {
   upper(c, "x");
   upper(c, m_random.text(255));
   for (int i = 0; i < 12; ++i) upper(c, text());
-  upper(c, "already UPPER {and} [mixed] 123 ~");
+  upper(c, "already UPPER {and} [mixed] | 123 ~ `quoted`");
   world.run(reference_client(c.input))
       .exits(0)
       .stdout_is(c.output)

@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "labgrade/lab_spec.hpp"
 
@@ -25,7 +26,9 @@ struct BuildResult {
   std::string diagnostics;           // everything the compiler said
   std::string summary;               // the first errors (file:line: error: ...), or why it did not run
   std::string hint;                  // the fix when it did not run for a reason of the submission's (a file missing)
-  /// The compiler's first warnings (file:line: warning: ...) when it built; "" when none.
+  std::vector<std::string> generated;  // the lab's generated files it was built with: their warnings are not the student's
+  /// The compiler's first warnings (file:line: warning: ...) when it built,
+  /// but for those in generated files; "" when none.
   std::string warnings() const;
 };
 

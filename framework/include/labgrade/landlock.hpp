@@ -82,6 +82,8 @@ class LandlockRuleset {
   /// a child just forked) and what it later forks and executes. Returns false
   /// (errno set) on failure.
   bool restrict_self() const noexcept;
+  /// The ruleset's descriptor (a child keeps it open until restrict_self).
+  int fd() const noexcept { return m_fd.get(); }
 
   /// The ABI in force: the kernel's, at most k_newest_known_abi.
   int abi() const noexcept { return m_abi; }
