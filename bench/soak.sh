@@ -3,11 +3,12 @@
 # reference and examples/<lab>/*, the buggy demo excepted) ROUNDS times while
 # LOAD busy loops keep the cores busy, and counts verdict flips: a check whose
 # verdict differs from its first one. Target: 0.
-#   bench/soak.sh [ROUNDS] [LOAD]      (default 20 rounds, 2 busy loops)
+#   bench/soak.sh [ROUNDS] [LOAD] [LAB...]   (default 20 rounds, 2 busy loops, every lab)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-20}
 load=${2:-2}
+only=("${@:3}")
 labgrade=build/labgrade
 scratch=$(mktemp -d)
 busy=()
@@ -19,6 +20,7 @@ submissions=()
 for lab_dir in labs/*/; do
   lab=$(basename "$lab_dir")
   [[ -f $lab_dir/lab.toml ]] || continue
+  [[ ${#only[@]} -eq 0 || " ${only[*]} " == *" $lab "* ]] || continue
   submissions+=("$lab reference/$lab")
   for dir in examples/"$lab"/*/; do
     [[ -d $dir && $(basename "$dir") != buggy ]] && submissions+=("$lab ${dir%/}")

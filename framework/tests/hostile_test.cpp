@@ -7,6 +7,8 @@
 // the program's one behaviour; tests_main.cpp keeps them out of ordinary runs
 // (they need a grading context) and grade_submission runs them in its runner.
 #include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -87,6 +89,13 @@ TEST_F(Hostile, KillsEverything) {
 TEST_F(Hostile, ConnectsToTheHost) {
   auto world = new_world();
   world.run(student("prog").args({"connect", env("LABGRADE_HOSTILE_PORT")})).exits(0).stdout_has_line("connected");
+}
+
+TEST_F(Hostile, ConnectsToTheMachinesAddress) {
+  auto world = new_world();
+  world.run(student("prog").args({"connect", env("LABGRADE_HOSTILE_PORT"), env("LABGRADE_HOSTILE_HOST_IP")}))
+      .exits(0)
+      .stdout_has_line("connected");
 }
 
 TEST_F(Hostile, WritesOutside) {
@@ -171,6 +180,29 @@ const char* const k_modes[] = {"forkbomb", "memhog", "shmfill", "diskfill", "flo
 // (LABGRADE_ISOLATION=off), which CI allows only inside an outer sandbox of
 // its own (LABGRADE_HOSTILE_ON_HOST=1: see framework/tests/CMakeLists.txt).
 bool on_host() { return detect_isolation() == Isolation::none; }
+// The hostile lab graded: "hostile", or "hostile-network" (the same checks in
+// worlds with their own loopback and rpcbind), from $LABGRADE_HOSTILE_LAB.
+std::string hostile_lab() {
+  const char* lab = std::getenv("LABGRADE_HOSTILE_LAB");
+  return lab != nullptr && *lab != '\0' ? lab : "hostile";
+}
+bool needs_namespaces() { return hostile_lab() != "hostile"; }
+// An address of the machine that is not its loopback (192.0.2.1, TEST-NET-1, if it has none).
+std::string machine_address() {
+  ifaddrs* all = nullptr;
+  std::string found = "192.0.2.1";
+  if (::getifaddrs(&all) != 0) return found;
+  for (ifaddrs* i = all; i != nullptr; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK) != 0) continue;
+    char text[INET_ADDRSTRLEN];
+    if (::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, text, sizeof text) != nullptr) {
+      found = text;
+      break;
+    }
+  }
+  ::freeifaddrs(all);
+  return found;
+}
 bool host_allowed() {
   const char* allowed = std::getenv("LABGRADE_HOSTILE_ON_HOST");
   return allowed != nullptr && std::string(allowed) == "1";
@@ -221,7 +253,7 @@ class Containment : public ::testing::Test {
 
   static void SetUpTestSuite() {
     if (!test::have_gcc()) return;
-    if (on_host() && !host_allowed()) return;
+    if (on_host() && (!host_allowed() || needs_namespaces())) return;
     if (cgroup_support().version == CgroupVersion::none && ::geteuid() == 0) return;  // a fork bomb as root, unheld
     s_run = new Run(grade_hostile());
   }
@@ -233,6 +265,7 @@ class Containment : public ::testing::Test {
     if (!test::have_gcc()) GTEST_SKIP() << "gcc is not installed";
     if (on_host() && !host_allowed())
       GTEST_SKIP() << "no namespaces here: hostile programs run on the host only inside CI's outer sandbox";
+    if (on_host() && needs_namespaces()) GTEST_SKIP() << hostile_lab() << " needs namespaces (a network of its own)";
     if (s_run == nullptr) GTEST_SKIP() << "root without cgroups: a fork bomb would not be held (" << describe(cgroup_support()) << ")";
   }
 
@@ -243,13 +276,14 @@ class Containment : public ::testing::Test {
     int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_addr.s_addr = htonl(INADDR_ANY);  // 127.0.0.1 and the machine's other addresses
     socklen_t length = sizeof address;
     ::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address);
     ::listen(listener, 4);
     ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
     const fs::path outside = scratch.path() / "escaped";
     ::setenv("LABGRADE_HOSTILE_PORT", std::to_string(ntohs(address.sin_port)).c_str(), 1);
+    ::setenv("LABGRADE_HOSTILE_HOST_IP", machine_address().c_str(), 1);
     ::setenv("LABGRADE_HOSTILE_OUTSIDE", outside.c_str(), 1);
     // Secrets of the machine: a file only the grader's user may read, one in
     // /root for the compiler (as root), the grader's environment, the lab's
@@ -281,7 +315,7 @@ class Containment : public ::testing::Test {
     options.runner = {"/proc/self/exe", "__run-checks"};
     options.cache_dir = scratch.path() / "cache";
     const auto start = std::chrono::steady_clock::now();
-    run.report = grade_submission(load_lab_spec(test::tests_dir() / "data" / "labs" / "hostile" / "lab.toml"),
+    run.report = grade_submission(load_lab_spec(test::tests_dir() / "data" / "labs" / hostile_lab() / "lab.toml"),
                                   test::tests_dir() / "data" / "submissions" / "hostile", options);
     run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     run.cgroups_left = orphaned_cgroups();
@@ -321,7 +355,7 @@ class Containment : public ::testing::Test {
 };
 
 TEST_F(Containment, EveryCheckHasAVerdictAndTheReportIsValidJson) {
-  EXPECT_EQ(s_run->report.checks.size(), 21u);
+  EXPECT_EQ(s_run->report.checks.size(), 22u);
   EXPECT_FALSE(s_run->report.has_grader_error()) << s_run->text;
   EXPECT_EQ(s_run->report.exit_code(), 1);
   auto parsed = nlohmann::json::parse(s_run->json, nullptr, false);
@@ -409,7 +443,11 @@ TEST_F(Containment, NoNetworkReachesTheHost) {
   expect_failed("ConnectsToTheHost");
   EXPECT_THAT(result("ConnectsToTheHost").got,
               AnyOf(HasSubstr("Network is unreachable"), HasSubstr("Connection refused"), HasSubstr("Permission denied")));
-  EXPECT_FALSE(s_run->listener_was_reached) << "a program in a world connected to the host's 127.0.0.1";
+  expect_failed("ConnectsToTheMachinesAddress");
+  EXPECT_THAT(result("ConnectsToTheMachinesAddress").got,
+              AnyOf(HasSubstr("Network is unreachable"), HasSubstr("Connection refused"), HasSubstr("Permission denied")));
+  EXPECT_FALSE(s_run->listener_was_reached) << "a program in a world connected to the host (127.0.0.1 or "
+                                            << machine_address() << ")";
 }
 
 TEST_F(Containment, NothingOutsideTheWorkingDirectoryIsWritable) {

@@ -117,10 +117,12 @@ int main(int argc, char** argv) {
         puts("ok");
         return 0;
     }
-    if (strcmp(mode, "connect") == 0 && argc > 2) {  /* argv[2]: a port of the host's 127.0.0.1 */
+    if (strcmp(mode, "connect") == 0 && argc > 2) {  /* argv[2]: a port of the host; argv[3]: its address (127.0.0.1) */
         int s = socket(AF_INET, SOCK_STREAM, 0);
         struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(argv[2]))};
         to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (argc > 3)
+            inet_pton(AF_INET, argv[3], &to.sin_addr);
         if (s < 0 || connect(s, (struct sockaddr*)&to, sizeof to) != 0) {
             fprintf(stderr, "connect: %s\n", strerror(errno));
             return 1;
