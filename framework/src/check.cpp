@@ -362,7 +362,7 @@ CheckWorld LabCheck::make_world(bool cores_to_itself) {
   options.loopback = ctx.lab.loopback;
   options.rpcbind = ctx.lab.rpcbind;
   options.hidden = {ctx.lab.dir(), ctx.lab.reference_dir};
-  if (options.loopback && detect_isolation() == Isolation::none) {
+  if (ctx.lab.needs_namespaces() && detect_isolation() == Isolation::none) {
     throw GraderError("this lab's programs need a network of their own (a loopback in a network namespace), and "
                       "this machine gives labgrade no namespaces (" + isolation_fallback_reason() +
                       "): without one, 127.0.0.1 would be the machine's own; grade it where namespaces are allowed");

@@ -13,6 +13,7 @@
 
 #include "labgrade/error.hpp"
 #include "labgrade/temp_dir.hpp"
+#include "labgrade/world.hpp"
 
 namespace labgrade {
 
@@ -163,6 +164,11 @@ bool SelftestResult::ok() const {
 }
 
 SelftestResult selftest_lab(const LabSpec& lab, const GradeOptions& options) {
+  if (lab.needs_namespaces() && detect_isolation() == Isolation::none) {
+    throw GraderError(fmt::format("{} cannot be proved on this machine: its worlds need a network of their own "
+                                  "(loopback{}), which needs namespaces, and labgrade has none here ({})",
+                                  lab.name, lab.rpcbind ? " and rpcbind" : "", isolation_fallback_reason()));
+  }
   SelftestResult result;
   result.lab = lab.name;
   auto mutants = find_mutants(lab);

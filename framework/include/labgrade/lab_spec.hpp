@@ -122,6 +122,8 @@ struct LabSpec {
   const CheckSpec* check(const std::string& test) const;
   const BuildVariant* variant(const std::string& name) const;
   double max_score() const;
+  /// Its worlds need namespaces: a network of their own (loopback, rpcbind).
+  bool needs_namespaces() const { return loopback || rpcbind; }
 };
 
 /// Parses and validates a lab.toml. Throws LabSpecError (file:line:column: key: what).
