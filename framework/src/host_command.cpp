@@ -153,9 +153,11 @@ std::string resolve_host_program(const HostCommand& command) {
 }
 
 // One started command: Boost.Process started it; one thread runs an Asio
-// loop that drains both pipes, watches the pidfd for its end and kills the
-// group at the time limit. The result is read with WNOWAIT: the pid, and so
-// the group id, stay reserved until kill() (or the destructor) reaps it.
+// loop that waits for its pipes to be readable and reads them itself (no
+// bytes ever wait in a completion handler when the end comes), watches the
+// pidfd for its end and kills the group at the time limit. The result is
+// read with WNOWAIT: the pid, and so the group id, stay reserved until
+// kill() (or the destructor) reaps it.
 struct HostChild::State {
   std::string name;
   pid_t pid = -1;
@@ -165,10 +167,10 @@ struct HostChild::State {
   Clock::time_point start;
 
   asio::io_context io;
-  bp::async_pipe out{io}, err{io};
-  asio::posix::stream_descriptor ended{io};
+  asio::posix::stream_descriptor out{io}, err{io};  // the read ends of its stdout and stderr, non-blocking
+  asio::posix::stream_descriptor ended{io};         // a copy of the pidfd
   asio::steady_timer deadline{io};
-  char out_buffer[65536], err_buffer[65536];
+  char buffer[65536];
   bool timed_out = false;  // the loop's thread only
   std::thread loop;
 
@@ -178,20 +180,28 @@ struct HostChild::State {
   std::optional<HostCommandResult> result;
   bool reaped = false;
 
-  void read(bp::async_pipe& pipe, char* buffer, Captured& into);
+  void drain_when_readable(asio::posix::stream_descriptor& pipe, Captured& into);
+  bool drain(asio::posix::stream_descriptor& pipe, Captured& into);
   void kill_group_locked();
   void on_end();
   void run();
 };
 
-void HostChild::State::read(bp::async_pipe& pipe, char* buffer, Captured& into) {
-  pipe.async_read_some(asio::buffer(buffer, sizeof out_buffer), [this, &pipe, buffer, &into](const boost::system::error_code& ec, std::size_t n) {
-    if (ec) return;  // EOF, or closed at the end
-    {
-      std::lock_guard guard(mutex);
-      append_capped(into, buffer, n, cap);
-    }
-    read(pipe, buffer, into);
+// Reads what is there; false at the end of the stream.
+bool HostChild::State::drain(asio::posix::stream_descriptor& pipe, Captured& into) {
+  for (;;) {
+    const ssize_t n = ::read(pipe.native_handle(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return true;
+    if (n <= 0) return false;
+    std::lock_guard guard(mutex);
+    append_capped(into, buffer, static_cast<std::size_t>(n), cap);
+  }
+}
+
+void HostChild::State::drain_when_readable(asio::posix::stream_descriptor& pipe, Captured& into) {
+  pipe.async_wait(asio::posix::descriptor_base::wait_read, [this, &pipe, &into](const boost::system::error_code& ec) {
+    if (!ec && drain(pipe, into)) drain_when_readable(pipe, into);  // else: its end, or closed at the end
   });
 }
 
@@ -206,18 +216,8 @@ void HostChild::State::kill_group_locked() {
 // It has ended: what it wrote is in the pipes by now (descendants still
 // holding them are not its result), and how it ended is read, not reaped.
 void HostChild::State::on_end() {
-  for (auto* pipe : {&out, &err}) {
-    const int fd = pipe->native_source();
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-    Captured& into = pipe == &out ? out_bytes : err_bytes;
-    for (;;) {
-      const ssize_t n = ::read(fd, out_buffer, sizeof out_buffer);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      std::lock_guard guard(mutex);
-      append_capped(into, out_buffer, static_cast<std::size_t>(n), cap);
-    }
-  }
+  drain(out, out_bytes);
+  drain(err, err_bytes);
   siginfo_t info{};
   const bool known = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd.get()), &info, WEXITED | WNOWAIT) == 0;
   HostCommandResult r;
@@ -245,8 +245,8 @@ void HostChild::State::on_end() {
 }
 
 void HostChild::State::run() {
-  read(out, out_buffer, out_bytes);
-  read(err, err_buffer, err_bytes);
+  drain_when_readable(out, out_bytes);
+  drain_when_readable(err, err_bytes);
   ended.async_wait(asio::posix::descriptor_base::wait_read, [this](const boost::system::error_code& ec) {
     if (ec) {  // never: the pidfd is ours; end it rather than wait on
       std::lock_guard guard(mutex);
@@ -288,7 +288,8 @@ std::unique_ptr<HostChild> HostChild::start(const HostCommand& command) {
   state->name = name;
   state->time_limit = command.time_limit;
   state->cap = command.output_cap;
-  for (auto* pipe : {&state->out, &state->err}) {
+  bp::async_pipe out(state->io), err(state->io);
+  for (const auto* pipe : {&out, &err}) {
     mark_cloexec(pipe->native_source());
     mark_cloexec(pipe->native_sink());
   }
@@ -315,8 +316,8 @@ std::unique_ptr<HostChild> HostChild::start(const HostCommand& command) {
   pid_t forked = 0;
   setup.forked = &forked;
   state->start = Clock::now();
-  bp::child child(bp::exe = program, bp::args = args, bp::std_in < bp::null, bp::std_out > state->out,
-                  bp::std_err > state->err, setup, bp::error(failed));
+  bp::child child(bp::exe = program, bp::args = args, bp::std_in < bp::null, bp::std_out > out, bp::std_err > err,
+                  setup, bp::error(failed));
   if (failed || !child.valid()) {
     const int code = failed.value();
     if (forked < 0) throw SyscallError("fork", fmt::format("to start \"{}\"", program), code);
@@ -328,6 +329,11 @@ std::unique_ptr<HostChild> HostChild::start(const HostCommand& command) {
   }
   child.detach();  // ours to end and reap: its destructor would kill the pid alone, and leave a zombie
   state->pid = child.id();
+  state->out = std::move(out).source();  // the write ends were closed when it started
+  state->err = std::move(err).source();
+  for (auto* source : {&state->out, &state->err}) {
+    ::fcntl(source->native_handle(), F_SETFL, ::fcntl(source->native_handle(), F_GETFL) | O_NONBLOCK);
+  }
   state->pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, state->pid, 0)));
   if (!state->pidfd) {
     const int e = errno;
