@@ -185,6 +185,15 @@ TEST(HostChild, KillEndsWhatItLeftInItsGroup) {
   EXPECT_EQ(test::process_state(child->pid()), 0) << "reaped";
 }
 
+TEST(HostChild, ItsEndKillsAndReapsItWhileItRuns) {
+  test::MarkedProcessReaper sleepers("9" + test::unique_digits(5));
+  auto child = HostChild::start({.argv = {"/bin/sleep", sleepers.marker()}, .time_limit = 60});
+  const pid_t pid = child->pid();
+  EXPECT_FALSE(child->wait_for(50ms));
+  child.reset();
+  EXPECT_EQ(test::process_state(pid), 0) << "killed and reaped";
+}
+
 // ---- Waiting ---------------------------------------------------------------
 
 // Boost: wait_for sleeps in sigtimedwait for a SIGCHLD that is gone when the

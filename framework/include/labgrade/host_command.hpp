@@ -83,9 +83,8 @@ class HostChild {
   std::string stdout_text() const;
   std::string stderr_text() const;
 
-  struct State;  // host_command.cpp: Boost.Process and Asio stay out of this header
-
  private:
+  struct State;  // host_command.cpp: Boost.Process and Asio stay out of this header
   explicit HostChild(std::unique_ptr<State> state);
   std::unique_ptr<State> m_state;
 };
