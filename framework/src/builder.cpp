@@ -13,8 +13,8 @@
 
 #include "labgrade/content_hash.hpp"
 #include "labgrade/error.hpp"
-#include "labgrade/host_command.hpp"
 #include "labgrade/process.hpp"
+#include "labgrade/host_command.hpp"
 #include "shim_sources.hpp"
 #include "labgrade/temp_dir.hpp"
 #include "labgrade/world.hpp"
