@@ -16,7 +16,7 @@
 #include "labgrade/error.hpp"
 #include "labgrade/grader_build.hpp"
 #include "labgrade/grading.hpp"
-#include "labgrade/process.hpp"
+#include "labgrade/host_command.hpp"
 #include "labgrade/temp_dir.hpp"
 
 namespace labgrade {
@@ -87,14 +87,13 @@ void copy_lab(const LabSpec& lab, const std::vector<std::string>& left_out, cons
 }
 
 std::string run_tool(const std::vector<std::string>& argv) {
-  SpawnOptions options;
-  options.argv = argv;
-  options.time_limit = 60.0;
-  options.output_cap = 16 << 20;
-  auto p = Process::spawn(options);
-  if (!p->wait().exited_with(0))
-    throw GraderError(fmt::format("{} {}: {}", argv.front(), p->wait().describe(), p->stderr_text()));
-  return p->stdout_text();
+  HostCommand tool;
+  tool.argv = argv;
+  tool.time_limit = 60.0;
+  tool.output_cap = 16 << 20;
+  HostCommandResult r = run_on_host(tool);
+  if (!r.exited_with(0)) throw GraderError(fmt::format("{} {}: {}", argv.front(), r.describe(), r.err.bytes));
+  return std::move(r.out.bytes);
 }
 
 // The newest glibc version any program of the kit needs ("2.34"), from the
@@ -193,23 +192,22 @@ same.
 // The kit's labgrade grades the reference sources: full marks, or the kit is broken.
 std::string prove(const LabSpec& lab, const fs::path& program) {
   const auto start = std::chrono::steady_clock::now();
-  SpawnOptions options;
-  options.argv = {program.string(), "check", "--lab", lab.name, "--format", "json", lab.reference_dir.string()};
-  options.time_limit = 600.0;
-  options.output_cap = 16 << 20;
-  auto p = Process::spawn(options);
-  const auto status = p->wait();
+  HostCommand check;
+  check.argv = {program.string(), "check", "--lab", lab.name, "--format", "json", lab.reference_dir.string()};
+  check.time_limit = 600.0;
+  check.output_cap = 16 << 20;
+  const HostCommandResult status = run_on_host(check);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   double score = -1, max_score = -1;
   try {
-    const auto report = nlohmann::json::parse(p->stdout_text());
+    const auto report = nlohmann::json::parse(status.out.bytes);
     score = report.at("score").get<double>();
     max_score = report.at("max_score").get<double>();
   } catch (const std::exception&) {
   }
   if (!status.exited_with(0) || score != max_score) {
     throw GraderError(fmt::format("the kit's labgrade does not give the reference full marks ({}: {}/{}): {}{}",
-                                  status.describe(), score, max_score, p->stderr_text(), p->stdout_text().substr(0, 4000)));
+                                  status.describe(), score, max_score, status.err.bytes, status.out.bytes.substr(0, 4000)));
   }
   return fmt::format("{:g}/{:g} points for the reference in {:.1f} s", score, max_score, seconds);
 }

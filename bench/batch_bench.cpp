@@ -5,8 +5,6 @@
 //   build/bench/batch_bench [LAB] [N]      (default posix-shm, 200)
 // BATCH_BENCH_OUT=DIR keeps the class's files (grades.csv, report.html, ...);
 // BATCH_BENCH_CLASS=DIR keeps the submissions, to grade them again by hand.
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -16,8 +14,10 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "../framework/tests/archive_writer.hpp"
+#include "labgrade/host_command.hpp"
 #include "labgrade/lab_spec.hpp"
 #include "labgrade/selftest.hpp"
 #include "labgrade/temp_dir.hpp"
@@ -39,12 +39,13 @@ std::vector<test::Entry> entries_of(const fs::path& dir, const std::string& pref
   return entries;
 }
 
-double timed(const std::string& command) {
+// Runs `labgrade grade ...` (its output is dropped), in seconds.
+double timed(const std::vector<std::string>& argv) {
   auto start = std::chrono::steady_clock::now();
-  int status = std::system(command.c_str());
+  const HostCommandResult r = run_on_host({.argv = argv, .time_limit = 3600});
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    fmt::print(stderr, "batch_bench: `{}` failed ({})\n", command, status);
+  if (!r.exited_with(0)) {
+    fmt::print(stderr, "batch_bench: `{}` {}: {}\n", fmt::join(argv, " "), r.describe(), r.err.bytes.substr(0, 2000));
     std::exit(1);
   }
   return seconds;
@@ -83,13 +84,14 @@ int main(int argc, char** argv) {
     fs::remove_all(keep);
     fs::copy(subs, keep, fs::copy_options::recursive);
   }
-  const std::string common = fmt::format("LABGRADE_CACHE_DIR={} {} grade --lab {} ", (scratch.path() / "cache").string(),
-                                         labgrade.string(), lab_name);
-  const std::string quiet = " >/dev/null 2>&1";
-  timed(common + fmt::format("--jobs 1 --out {} {}", (scratch.path() / "warm").string(), (known).string()) + quiet);
-  const double one = timed(common + fmt::format("--jobs 1 --out {} {}", (scratch.path() / "out1").string(), subs.string()) + quiet);
-  const double two = timed(common + fmt::format("--jobs 2 --out {} {}", (scratch.path() / "out2").string(), subs.string()) + quiet);
-  const double again = timed(common + fmt::format("--jobs 2 --out {} {}", (scratch.path() / "out2").string(), subs.string()) + quiet);
+  ::setenv("LABGRADE_CACHE_DIR", (scratch.path() / "cache").c_str(), 1);  // the class's own cache, for every grade below
+  auto grade = [&](const char* jobs, const fs::path& out, const fs::path& submissions) {
+    return timed({labgrade.string(), "grade", "--lab", lab_name, "--jobs", jobs, "--out", out.string(), submissions.string()});
+  };
+  grade("1", scratch.path() / "warm", known);
+  const double one = grade("1", scratch.path() / "out1", subs);
+  const double two = grade("2", scratch.path() / "out2", subs);
+  const double again = grade("2", scratch.path() / "out2", subs);
   if (const char* keep = std::getenv("BATCH_BENCH_OUT"); keep != nullptr) {  // the class's files, to look at
     fs::remove_all(keep);
     fs::copy(scratch.path() / "out2", keep, fs::copy_options::recursive);

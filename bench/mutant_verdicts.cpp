@@ -5,17 +5,15 @@
 // failing and of the passing checks, their ratio, and the slowest failing one.
 //   build/bench/mutant_verdicts NEW [OLD] [LAB...]
 // (NEW, OLD: labgrade programs; both grade the labs of this source tree.)
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "labgrade/host_command.hpp"
 #include "labgrade/lab_spec.hpp"
 #include "labgrade/selftest.hpp"
 #include "labgrade/temp_dir.hpp"
@@ -31,12 +29,14 @@ struct Timing {
 };
 
 Timing check(const fs::path& labgrade, const std::string& lab, const fs::path& dir) {
-  const std::string command = fmt::format("'{}' --labs-dir '{}' check --lab {} '{}' >/dev/null 2>&1", labgrade.string(),
-                                          (fs::path(LABGRADE_SOURCE_DIR) / "labs").string(), lab, dir.string());
+  HostCommand command;  // its report is dropped
+  command.argv = {labgrade.string(), "--labs-dir", (fs::path(LABGRADE_SOURCE_DIR) / "labs").string(), "check", "--lab", lab,
+                  dir.string()};
+  command.time_limit = 600;
   const auto start = std::chrono::steady_clock::now();
-  const int status = std::system(command.c_str());
+  const HostCommandResult r = run_on_host(command);
   return {std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
-          WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+          r.ending == HostCommandResult::Ending::exited ? r.exit_status : -1};
 }
 
 double p95(std::vector<double> v) {

@@ -15,6 +15,7 @@
 #include "labgrade/error.hpp"
 #include "labgrade/generator.hpp"
 #include "labgrade/process.hpp"
+#include "labgrade/host_command.hpp"
 #include "shim_sources.hpp"
 #include "labgrade/temp_dir.hpp"
 #include "labgrade/world.hpp"
@@ -301,13 +302,13 @@ fs::path clock_shim_object(const std::string& compiler, const fs::path& cache_di
   fs::create_directories(cache_dir / "shims");
   TempDir staging(".building-", cache_dir / "shims");
   std::ofstream(staging.path() / "labgrade_clock.c") << k_clock_shim_source;
-  SpawnOptions options;
-  options.argv = {compiler, "-std=gnu11", "-O2", "-c", "labgrade_clock.c", "-o", "labgrade_clock.o"};
-  options.cwd = staging.path();
-  options.time_limit = k_compile_time_limit;
-  auto gcc = Process::spawn(options);
-  if (!gcc->wait().exited_with(0)) {
-    throw GraderError("the clock shim does not compile: " + gcc->stderr_text());
+  HostCommand gcc;
+  gcc.argv = {compiler, "-std=gnu11", "-O2", "-c", "labgrade_clock.c", "-o", "labgrade_clock.o"};
+  gcc.cwd = staging.path();
+  gcc.time_limit = k_compile_time_limit;
+  const HostCommandResult compiled = run_on_host(gcc);
+  if (!compiled.exited_with(0)) {
+    throw GraderError("the clock shim does not compile: " + compiled.err.bytes);
   }
   std::error_code ec;
   fs::rename(staging.path(), dir, ec);

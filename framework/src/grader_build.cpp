@@ -10,7 +10,7 @@
 
 #include "labgrade/content_hash.hpp"
 #include "labgrade/error.hpp"
-#include "labgrade/process.hpp"
+#include "labgrade/host_command.hpp"
 #include "labgrade/temp_dir.hpp"
 
 namespace labgrade {
@@ -69,14 +69,14 @@ std::vector<fs::path> sources_of(const fs::path& dir) {
 }
 
 std::vector<std::string> list_tests(const fs::path& runner, const std::string& suite) {
-  SpawnOptions options;
-  options.argv = {runner.string(), "__list-checks", suite};
-  options.time_limit = 30.0;
-  auto p = Process::spawn(options);
-  if (!p->wait().exited_with(0))
-    throw GraderError(fmt::format("the check runner {} {}: {}", runner.string(), p->wait().describe(), p->stderr_text()));
+  HostCommand command;
+  command.argv = {runner.string(), "__list-checks", suite};
+  command.time_limit = 30.0;
+  const HostCommandResult listed = run_on_host(command);
+  if (!listed.exited_with(0))
+    throw GraderError(fmt::format("the check runner {} {}: {}", runner.string(), listed.describe(), listed.err.bytes));
   std::vector<std::string> tests;
-  std::istringstream lines(p->stdout_text());
+  std::istringstream lines(listed.out.bytes);
   for (std::string line; std::getline(lines, line);) {
     if (!line.empty()) tests.push_back(line);
   }
@@ -120,19 +120,19 @@ std::string kit_filter_header(const LabSpec& lab, const std::vector<std::string>
 // instructor's, named by file and line.
 void compile_lab_checks(const LabSpec& lab, const std::vector<fs::path>& sources, const fs::path& output,
                         const std::vector<std::string>& head, const std::vector<std::string>& tail) {
-  SpawnOptions options;
-  options.argv = {k_compiler, "-std=c++20", "-O1", "-DFMT_HEADER_ONLY=1"};
-  options.argv.insert(options.argv.end(), head.begin(), head.end());
-  options.argv.insert(options.argv.end(), {"-I" + framework_files().include_dir.string(), "-I" + graders_dir(lab).string(),
-                                            "-o", output.string()});
+  HostCommand gxx;
+  gxx.argv = {k_compiler, "-std=c++20", "-O1", "-DFMT_HEADER_ONLY=1"};
+  gxx.argv.insert(gxx.argv.end(), head.begin(), head.end());
+  gxx.argv.insert(gxx.argv.end(), {"-I" + framework_files().include_dir.string(), "-I" + graders_dir(lab).string(),
+                                    "-o", output.string()});
   for (const auto& s : sources) {
-    if (s.extension() == ".cpp") options.argv.push_back(s.string());
+    if (s.extension() == ".cpp") gxx.argv.push_back(s.string());
   }
-  options.argv.insert(options.argv.end(), tail.begin(), tail.end());
-  options.time_limit = k_compile_time_limit;
-  options.output_cap = 256 * 1024;
-  auto gxx = Process::spawn(options);
-  if (!gxx->wait().exited_with(0)) throw_compile_error(lab, gxx->stderr_text() + gxx->stdout_text());
+  gxx.argv.insert(gxx.argv.end(), tail.begin(), tail.end());
+  gxx.time_limit = k_compile_time_limit;
+  gxx.output_cap = 256 * 1024;
+  const HostCommandResult compiled = run_on_host(gxx);
+  if (!compiled.exited_with(0)) throw_compile_error(lab, compiled.err.bytes + compiled.out.bytes);
 }
 
 }  // namespace

@@ -21,7 +21,7 @@
 #include "labgrade/fault_injection.hpp"
 #include "labgrade/error.hpp"
 #include "labgrade/grader_build.hpp"
-#include "labgrade/process.hpp"
+#include "labgrade/host_command.hpp"
 #include "labgrade/replay_folder.hpp"
 #include "labgrade/replay_journal.hpp"
 #include "labgrade/temp_dir.hpp"
@@ -347,16 +347,16 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
 
   double budget = 10.0;
   for (const auto& c : lab.checks) budget += selected(c) ? c.timeout : 0.0;
-  SpawnOptions runner;
+  HostCommand runner;
   runner.argv = checks.runner;
   runner.argv.push_back(context_file.string());
   runner.time_limit = budget;
-  auto process = Process::spawn(runner);
+  auto process = HostChild::start(runner);
   std::size_t total = 0;
   for (const auto& c : lab.checks) total += selected(c) ? 1 : 0;
   LiveFollower follower(lab, started, results, total, options.progress);
   while (!process->wait_for(std::chrono::milliseconds(options.progress ? 50 : 1000))) follower.poll();
-  const ProcessResult& ended = process->wait();
+  const HostCommandResult& ended = process->wait();
   follower.poll();
   remove_stale_cgroups(cgroup_support());  // a runner killed at its deadline leaves its worlds' groups
 
@@ -375,7 +375,7 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
   std::string runner_problem;
   if (!ended.exited_with(0)) {
     runner_problem = fmt::format("the check runner {}", ended.describe());
-    std::string err = process->stderr_text();
+    const std::string& err = ended.err.bytes;
     if (!err.empty()) runner_problem += ": " + err.substr(0, 500);
   }
   for (const auto& spec : lab.checks) {

@@ -10,17 +10,13 @@
 #include <string>
 #include <vector>
 
-#include "labgrade/process.hpp"
+#include "labgrade/host_command.hpp"
 #include "test_support.hpp"
 
 namespace labgrade::test {
 
-/// Whether gcc can be started (tests that compile C skip without it).
-inline bool have_gcc() {
-  SpawnOptions options;
-  options.argv = {"/bin/sh", "-c", "command -v gcc"};
-  return Process::spawn(options)->wait().exited_with(0);
-}
+/// Whether gcc is in PATH (tests that compile C skip without it).
+inline bool have_gcc() { return !resolve_host_program({.argv = {"gcc"}}).empty(); }
 
 inline std::filesystem::path clock_shim_source() { return source_dir() / "framework" / "shims" / "labgrade_clock.c"; }
 
@@ -40,18 +36,17 @@ inline std::filesystem::path compile_c(const std::filesystem::path& dir, const s
   const std::filesystem::path c_file = dir / (name + ".c");
   const std::filesystem::path exe = dir / name;
   write_text(c_file, source);
-  SpawnOptions options;
-  options.argv = {"/bin/sh", "-c", "exec gcc \"$@\"", "gcc", "-std=gnu11", "-Wall", "-O2", "-o", exe.string(),
-                  c_file.string()};
+  HostCommand gcc;
+  gcc.argv = {"gcc", "-std=gnu11", "-Wall", "-O2", "-o", exe.string(), c_file.string()};
   if (shim == with_clock_shim) {
-    options.argv.push_back(clock_shim_source().string());
-    options.argv.insert(options.argv.end(), clock_wraps().begin(), clock_wraps().end());
+    gcc.argv.push_back(clock_shim_source().string());
+    gcc.argv.insert(gcc.argv.end(), clock_wraps().begin(), clock_wraps().end());
   }
-  options.time_limit = 60.0;
-  auto gcc = Process::spawn(options);
-  if (!gcc->wait().exited_with(0)) {
-    throw std::runtime_error("gcc could not compile " + c_file.string() + " (" + gcc->wait().describe() +
-                             "):\n" + gcc->stderr_text());
+  gcc.time_limit = 60.0;
+  const HostCommandResult compiled = run_on_host(gcc);
+  if (!compiled.exited_with(0)) {
+    throw std::runtime_error("gcc could not compile " + c_file.string() + " (" + compiled.describe() + "):\n" +
+                             compiled.err.bytes);
   }
   return exe;
 }

@@ -19,7 +19,7 @@
 #include "c_program.hpp"
 #include "labgrade/check.hpp"
 #include "labgrade/grading.hpp"
-#include "labgrade/process.hpp"
+#include "labgrade/host_command.hpp"
 #include "labgrade/temp_dir.hpp"
 #include "test_support.hpp"
 
@@ -160,13 +160,11 @@ TEST_F(ClockGrading, ProgramThatNeverSleepsFailsSleeps) {
 
 TEST(ClockGradingSetup, FakeClockChecksAreRegisteredButFilteredFromOrdinaryRuns) {
   EXPECT_EQ(registered_checks("FakeClock").size(), 5u);
-  SpawnOptions options;
-  options.argv = {"/proc/self/exe", "--gtest_list_tests"};
-  auto p = Process::spawn(options);
-  ASSERT_TRUE(p->wait().exited_with(0));
-  EXPECT_THAT(p->stdout_text(), HasSubstr("ClockGradingSetup."));
-  EXPECT_THAT(p->stdout_text(), ::testing::Not(HasSubstr("FakeClock.")));
-  EXPECT_THAT(p->stdout_text(), ::testing::Not(HasSubstr("FakeLab.")));
+  const HostCommandResult listed = run_on_host({.argv = {"/proc/self/exe", "--gtest_list_tests"}});
+  ASSERT_TRUE(listed.exited_with(0)) << listed.describe();
+  EXPECT_THAT(listed.out.bytes, HasSubstr("ClockGradingSetup."));
+  EXPECT_THAT(listed.out.bytes, ::testing::Not(HasSubstr("FakeClock.")));
+  EXPECT_THAT(listed.out.bytes, ::testing::Not(HasSubstr("FakeLab.")));
 }
 
 }  // namespace

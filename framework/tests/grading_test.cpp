@@ -19,7 +19,7 @@
 
 #include "labgrade/check.hpp"
 #include "labgrade/error.hpp"
-#include "labgrade/process.hpp"
+#include "labgrade/host_command.hpp"
 #include "labgrade/temp_dir.hpp"
 #include "test_support.hpp"
 
@@ -85,11 +85,7 @@ using ::testing::HasSubstr;
 fs::path fake_lab_toml() { return test::tests_dir() / "data" / "labs" / "fakelab" / "lab.toml"; }
 fs::path fake_submission() { return test::tests_dir() / "data" / "submissions" / "fakelab"; }
 
-bool have_compiler() {
-  SpawnOptions options;
-  options.argv = {"/bin/sh", "-c", "command -v gcc"};
-  return Process::spawn(options)->wait().exited_with(0);
-}
+bool have_compiler() { return !resolve_host_program({.argv = {"gcc"}}).empty(); }
 
 // The fake lab graded once per test process (each ctest test is a process
 // of its own); the reference cache is a TempDir removed at exit.
@@ -217,12 +213,10 @@ TEST(GradingSetup, FakeLabChecksAreRegisteredButFilteredFromOrdinaryRuns) {
   auto checks = registered_checks("FakeLab");
   EXPECT_EQ(checks.size(), 9u);
   // What gtest_discover_tests sees: this binary's --gtest_list_tests.
-  SpawnOptions options;
-  options.argv = {"/proc/self/exe", "--gtest_list_tests"};
-  auto p = Process::spawn(options);
-  ASSERT_TRUE(p->wait().exited_with(0));
-  EXPECT_THAT(p->stdout_text(), HasSubstr("GradingSetup."));
-  EXPECT_THAT(p->stdout_text(), ::testing::Not(HasSubstr("FakeLab.")));
+  const HostCommandResult listed = run_on_host({.argv = {"/proc/self/exe", "--gtest_list_tests"}});
+  ASSERT_TRUE(listed.exited_with(0)) << listed.describe();
+  EXPECT_THAT(listed.out.bytes, HasSubstr("GradingSetup."));
+  EXPECT_THAT(listed.out.bytes, ::testing::Not(HasSubstr("FakeLab.")));
 }
 
 TEST(GradingSetup, MissingSubmissionIsAUsageError) {

@@ -16,7 +16,7 @@
 
 #include "labgrade/error.hpp"
 #include "labgrade/grading.hpp"
-#include "labgrade/process.hpp"
+#include "labgrade/host_command.hpp"
 #include "labgrade/temp_dir.hpp"
 #include "test_support.hpp"
 
@@ -28,13 +28,9 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 std::string script_output(const fs::path& script) {
-  SpawnOptions options;
-  options.argv = {"/bin/sh", script.string()};
-  options.time_limit = 30;
-  auto process = Process::spawn(options);
-  const ProcessResult& r = process->wait();
-  EXPECT_TRUE(r.exited_with(0)) << r.describe() << "\n" << process->stderr_text();
-  return process->stdout_text() + process->stderr_text();
+  const HostCommandResult r = run_on_host({.argv = {"/bin/sh", script.string()}, .time_limit = 30});
+  EXPECT_TRUE(r.exited_with(0)) << r.describe() << "\n" << r.err.bytes;
+  return r.out.bytes + r.err.bytes;
 }
 
 void write_program(const fs::path& file, const std::string& body) {
@@ -236,11 +232,7 @@ TEST_F(KeepFolder, AnEarlierKeepIsTakenUnlessSomethingWasAddedBesideIt) {
 
 // ---- The fake lab graded with --keep --------------------------------------
 
-bool have_compiler() {
-  SpawnOptions options;
-  options.argv = {"/bin/sh", "-c", "command -v gcc"};
-  return Process::spawn(options)->wait().exited_with(0);
-}
+bool have_compiler() { return !resolve_host_program({.argv = {"gcc"}}).empty(); }
 
 const CheckResult& result_of(const Report& report, const std::string& test) {
   for (const auto& c : report.checks) {

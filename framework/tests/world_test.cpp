@@ -116,8 +116,7 @@ TEST_F(NamespacedWorld, WorldNeverSeesTheHostsShm) {
   test::RemoveOnExit guard(on_host);
   test::write_text(on_host, "host");
   // The probe works: on the host, the same command finds the file.
-  auto host_probe = Process::spawn(shell("test -e " + on_host.string()));
-  ASSERT_TRUE(host_probe->wait().exited_with(0));
+  ASSERT_TRUE(run_on_host({.argv = {"/bin/sh", "-c", "test -e " + on_host.string()}}).exited_with(0));
 
   World world(small_world());
   auto p = world.spawn(shell("test -e " + on_host.string()));
@@ -467,9 +466,7 @@ TEST(HostWorld, RunsProgramsAndRemovesTheLabsShmNamesAtTeardown) {
 }
 
 TEST(HostWorld, ProgramsSignalOnlyTheirOwnTree) {
-  SpawnOptions sleeper;
-  sleeper.argv = {"/bin/sleep", "5"};
-  auto outsider = Process::spawn(sleeper);
+  auto outsider = HostChild::start({.argv = {"/bin/sleep", "5"}});
   World world(small_world(), Isolation::none);
   auto p = world.spawn(shell("kill -TERM " + std::to_string(outsider->pid()) + " 2>/dev/null; echo $?"));
   ASSERT_TRUE(p->wait().exited_with(0)) << p->stderr_text();
@@ -496,9 +493,7 @@ TEST(HostWorld, APidfdSignalReachesItsChildButNotAnOutsider) {
   if (!test::have_gcc()) GTEST_SKIP() << "gcc is not installed";
   TempDir dir("labgrade-test-");
   const auto exe = pidfd_signaller(dir);
-  SpawnOptions sleeper;
-  sleeper.argv = {"/bin/sleep", "5"};
-  auto outsider = Process::spawn(sleeper);
+  auto outsider = HostChild::start({.argv = {"/bin/sleep", "5"}});
   World world(small_world(), Isolation::none);
   auto own = world.spawn({.argv = {exe.string(), "child"}});
   ASSERT_TRUE(own->wait().exited_with(0)) << own->stderr_text();

@@ -1,7 +1,9 @@
-// One program started by the grader: on the host (gcc) or inside a world.
+// One program started by the grader into a world (World::spawn), or under
+// what only this layer gives (a seccomp filter, Landlock, a cgroup, descriptors
+// handed over). Plain host tools go through host_command.hpp (Boost.Process).
 //
 //   SpawnOptions options;
-//   options.argv = {"/usr/bin/gcc", "--version"};
+//   options.argv = {"/usr/bin/env"};
 //   options.time_limit = 5.0;
 //   auto p = Process::spawn(options);
 //   const ProcessResult& r = p->wait();          // until it ends, or kills it at the limit
