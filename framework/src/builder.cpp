@@ -33,7 +33,7 @@ constexpr long k_compilers_memory_mb = 3072;        // the compilers of a build 
 constexpr std::size_t k_summary_lines = 4;
 
 std::string find_in_path(const std::string& program) {
-  std::string path = path_of_program(program);
+  std::string path = resolve_host_program(HostCommand{.argv = {program}});
   if (path.empty()) throw GraderError(fmt::format("compiler \"{}\" not found in PATH (run scripts/setup.sh)", program));
   return path;
 }

@@ -1,16 +1,11 @@
 #include "labgrade/generator.hpp"
 
-#include <unistd.h>
-
-#include <cstdlib>
-#include <sstream>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "labgrade/content_hash.hpp"
 #include "labgrade/error.hpp"
-#include "labgrade/process.hpp"
+#include "labgrade/host_command.hpp"
 #include "labgrade/temp_dir.hpp"
 
 namespace labgrade {
@@ -36,17 +31,16 @@ std::string generator_key(const LabSpec& lab, const std::vector<std::string>& to
 
 // Runs one step in `dir`; a failure is the lab's, at the step's line.
 void run_step(const LabSpec& lab, const GeneratorStep& step, const std::string& tool, const fs::path& dir) {
-  SpawnOptions options;
-  options.argv = step.command;
-  options.argv[0] = tool;
-  options.cwd = dir;
-  options.time_limit = k_step_time_limit;
-  options.output_cap = 64 * 1024;
-  auto process = Process::spawn(options);
-  const ProcessResult& ended = process->wait();
+  HostCommand command;
+  command.argv = step.command;
+  command.argv[0] = tool;
+  command.cwd = dir;
+  command.time_limit = k_step_time_limit;
+  command.output_cap = 64 * 1024;
+  const HostCommandResult ended = run_on_host(command);
   const std::string key = "build.generate";
   if (!ended.exited_with(0)) {
-    std::string said = process->stderr_text() + process->stdout_text();
+    const std::string said = ended.err.bytes + ended.out.bytes;
     throw LabSpecError(lab.file.string(), step.line, 1, key,
                        fmt::format("`{}` {}{}", fmt::join(step.command, " "), ended.describe(),
                                    said.empty() ? "" : ": " + said.substr(0, 600)));
@@ -61,23 +55,11 @@ void run_step(const LabSpec& lab, const GeneratorStep& step, const std::string& 
 
 }  // namespace
 
-std::string path_of_program(const std::string& name) {
-  if (name.find('/') != std::string::npos) return name;
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    if (dir.empty()) continue;
-    const fs::path candidate = fs::path(dir) / name;
-    if (::access(candidate.c_str(), X_OK) == 0 && fs::is_regular_file(candidate)) return candidate.string();
-  }
-  return {};
-}
-
 fs::path generate_sources(const LabSpec& lab, const fs::path& cache_dir) {
   if (lab.generators.empty()) return {};
   std::vector<std::string> tools;
   for (const auto& step : lab.generators) {
-    tools.push_back(path_of_program(step.command[0]));
+    tools.push_back(resolve_host_program(HostCommand{.argv = {step.command[0]}}));
     if (tools.back().empty()) {
       throw GraderError(fmt::format("{}:{}: the lab's build runs {}, which is not installed on this machine "
                                     "(not found in PATH; scripts/setup.sh installs what the bundled labs need)",

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "labgrade/error.hpp"
-#include "labgrade/generator.hpp"
+#include "labgrade/host_command.hpp"
 #include "labgrade/proc_files.hpp"
 #include "labgrade/socket_inspector.hpp"
 #include "labgrade/world.hpp"
@@ -22,7 +22,7 @@ constexpr auto k_rpcbind_start = std::chrono::seconds(5);  // a busy machine's w
 constexpr double k_service_lifetime = 24 * 3600.0;         // it lasts as long as its world
 
 std::string rpcbind_path() {
-  std::string path = path_of_program("rpcbind");
+  std::string path = resolve_host_program(HostCommand{.argv = {"rpcbind"}});
   for (const char* candidate : {"/usr/sbin/rpcbind", "/sbin/rpcbind"}) {
     if (path.empty() && fs::is_regular_file(candidate)) path = candidate;
   }

@@ -21,8 +21,4 @@ namespace labgrade {
 /// that is not installed is the machine's (GraderError naming it).
 std::filesystem::path generate_sources(const LabSpec& lab, const std::filesystem::path& cache_dir);
 
-/// `name` as it is when it holds a '/', else the first executable of that
-/// name in PATH; "" when there is none.
-std::string path_of_program(const std::string& name);
-
 }  // namespace labgrade
