@@ -2,8 +2,10 @@
 // (/bin/true) run inside, and with its cgroup (memory and process limits),
 // averaged over N worlds. Prints milliseconds.
 //   build/bench/world_bench [N]
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include <fmt/format.h>
@@ -43,6 +45,10 @@ int main(int argc, char** argv) {
   WorldOptions networked = options;
   networked.loopback = true;  // a network namespace of its own, loopback up (never pooled)
   double with_loopback = per_world_ms(n, [&] { World w(networked); });
+  WorldOptions matchmaker = options;
+  matchmaker.rpcbind = true;  // and its own rpcbind, ready (the rpc lab's worlds)
+  const bool have_rpcbind = std::filesystem::exists("/usr/sbin/rpcbind") || std::filesystem::exists("/sbin/rpcbind");
+  double with_rpcbind = have_rpcbind ? per_world_ms(std::max(1, n / 10), [&] { World w(matchmaker); }) : 0.0;
   double bare_exec = per_world_ms(n, [&] {
     SpawnOptions run;
     run.argv = {"/bin/true"};
@@ -54,6 +60,10 @@ int main(int argc, char** argv) {
   fmt::print("the same with the world's cgroup:       {:.3f} ms ({})\n", with_cgroup, describe(cgroup_support()));
   fmt::print("world with its own loopback, up:       {:.3f} ms ({:.2f}x the plain world)\n", with_loopback,
              with_loopback / empty);
+  if (have_rpcbind) {
+    fmt::print("world with its own rpcbind, ready:     {:.3f} ms ({:.2f}x the plain world)\n", with_rpcbind,
+               with_rpcbind / empty);
+  }
   fmt::print("one /bin/true run on the host (ours):  {:.3f} ms\n", bare_exec);
   return 0;
 }
