@@ -62,7 +62,8 @@ fs::path generate_sources(const LabSpec& lab, const fs::path& cache_dir) {
     tools.push_back(resolve_host_program(HostCommand{.argv = {step.command[0]}}));
     if (tools.back().empty()) {
       throw GraderError(fmt::format("{}:{}: the lab's build runs {}, which is not installed on this machine "
-                                    "(not found in PATH; scripts/setup.sh installs what the bundled labs need)",
+                                    "(not found in PATH): install it (the lab's handout says how; labgrade's "
+                                    "scripts/setup.sh installs what the bundled labs need)",
                                     lab.file.string(), step.line, step.command[0]));
     }
   }

@@ -41,6 +41,7 @@
 
 #include "labgrade/error.hpp"
 #include "labgrade/unique_fd.hpp"
+#include "process_child.hpp"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -86,14 +87,7 @@ struct HostSetup : bp::extend::handler {
 
   template <class Executor>
   void on_exec_setup(Executor& exec) const {
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; ++sig) {
-      if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
-    }
+    detail::reset_signals();
     ::setsid();  // its own session: no controlling terminal, one group to kill
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != grader) ::_exit(127);  // the grader died before the prctl

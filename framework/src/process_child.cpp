@@ -116,15 +116,19 @@ void close_all_but_needed(const ChildPlan& plan) {
   ::syscall(SYS_close_range, from, ~0U, 0U);
 }
 
-[[noreturn]] void exec_child(const ChildPlan& plan) {
-  sigset_t all;
-  ::sigemptyset(&all);
-  ::sigprocmask(SIG_SETMASK, &all, nullptr);
+void reset_signals() noexcept {
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
   }
+}
+
+[[noreturn]] void exec_child(const ChildPlan& plan) {
+  reset_signals();
   ::setsid();  // its own session: no controlling terminal, one group to kill
   if (::dup2(plan.stdin_fd, 0) < 0 || ::dup2(plan.stdout_fd, 1) < 0 || ::dup2(plan.stderr_fd, 2) < 0) {
     child_fail(plan.error_fd, k_step_dup);

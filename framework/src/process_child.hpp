@@ -60,6 +60,11 @@ bool send_fd(int socket, int fd);
 /// Takes one, if it has come; empty otherwise.
 UniqueFd receive_fd(int socket);
 
+/// A child's signals as a new program expects them: none blocked, every
+/// disposition the default. Async-signal-safe (also Boost.Process's
+/// on_exec_setup, for host commands).
+void reset_signals() noexcept;
+
 /// The program itself: its set-up, then execve.
 [[noreturn]] void exec_child(const ChildPlan& plan);
 

@@ -27,8 +27,8 @@ std::string rpcbind_path() {
     if (path.empty() && fs::is_regular_file(candidate)) path = candidate;
   }
   if (path.empty()) {
-    throw GraderError("this lab's worlds need rpcbind, which is not installed on this machine "
-                      "(Debian's package rpcbind; scripts/setup.sh installs it)");
+    throw GraderError("this lab's worlds need rpcbind, which is not installed on this machine: install it "
+                      "(Debian and Ubuntu: sudo apt install rpcbind; labgrade's scripts/setup.sh does)");
   }
   return path;
 }
