@@ -39,9 +39,9 @@ class Rpc : public labgrade::LabCheck {
     return run;
   }
 
-  // The reference client with a short timeout: a server that never answers fails in 3 s, not 25.
+  // The reference client with a short timeout: a server that never answers fails in 2 s, not 25.
   labgrade::Program reference_client(const std::string& input) {
-    return peer("calc_client").args({"--timeout", "3", "localhost"}).stdin_text(input);
+    return peer("calc_client").args({"--timeout", "2", "localhost"}).stdin_text(input);
   }
 
   // Every call the server serves is counted, from every client.
@@ -156,9 +156,9 @@ TEST_F(Rpc, CountCountsEveryCall) {
   auto world = new_world();
   auto server = start_server(world, student("calc_server"));
   // A client stays connected while others come and go; errors count too.
-  auto first = world.run(peer("calc_client").args({"--timeout", "3", "localhost"}).interactive());
+  auto first = world.run(peer("calc_client").args({"--timeout", "2", "localhost"}).interactive());
   first.write_stdin("count\n");
-  first.prints_line(fmt::format("count = {}", ++m_calls), 3s)
+  first.prints_next_line(fmt::format("count = {}", ++m_calls), 3s)
       .hint("COUNT returns how many calls the server has served, this one included: the first call is 1");
   for (int client = 0; client < 3; ++client) {
     Conversation c = mixed(8);
@@ -171,7 +171,7 @@ TEST_F(Rpc, CountCountsEveryCall) {
               "itself, a division by zero too), whichever client calls");
   }
   first.write_stdin("count\n");
-  first.prints_line(fmt::format("count = {}", ++m_calls), 3s)
+  first.prints_next_line(fmt::format("count = {}", ++m_calls), 3s)
       .hint("every client's calls count, not only those of the client asking");
   first.close_stdin();
   first.exits(0);
@@ -196,7 +196,7 @@ TEST_F(Rpc, ClientPrintsEveryResult) {
 
 TEST_F(Rpc, ClientWithoutServerFails) {
   auto world = new_world();  // rpcbind runs; no server registered
-  world.run(student("calc_client").args({"localhost"}).stdin_text("add 1 2\n").time_limit(3s))
+  world.run(student("calc_client").args({"localhost"}).stdin_text("add 1 2\n").time_limit(2500ms))
       .fails()
       .within(2s)
       .stderr_not_empty();
