@@ -164,8 +164,9 @@ replays/NAME/replay.sh`, or its commands by hand (under gdb, strace).
 ## What it checks
 
 The {checks} checks your instructor made visible ({points:g} points){hidden}.
-Your programs run in a private world of their own (no network, none of your
-files but the submission's), as the grader runs them.
+Your programs run in a private world of their own (no network but a
+loopback of its own where the lab needs one, none of your files but the
+submission's), as the grader runs them.
 
 If the report says "isolation was off", your system does not let programs
 make user namespaces (Ubuntu 24.04 restricts them): labgrade then runs the

@@ -110,6 +110,13 @@ class ScriptWriter {
     }
   }
 
+  // The world's network, as the lab asked for it.
+  std::string network() const {
+    if (m_facts.lab.rpcbind) return "a loopback (127.0.0.1) and an rpcbind of its own and no other network";
+    if (m_facts.lab.loopback) return "a loopback (127.0.0.1) of its own and no other network";
+    return "no network";
+  }
+
   void isolation() {
     const Limits& l = m_facts.lab.limits;
     const bool off = m_facts.isolation.rfind("off", 0) == 0;
@@ -118,8 +125,12 @@ class ScriptWriter {
                                        "check at a time, contained by what the kernel offers (Landlock, seccomp), as another "
                                        "user when it was root.", m_facts.isolation)
                          : fmt::format("The grader ran them in a private world (isolation: {}): its own IPC objects, "
-                                       "/dev/shm and /dev/mqueue, its own pids, no network, an empty working directory "
-                                       "/work, as an unprivileged user, under seccomp.", m_facts.isolation));
+                                       "/dev/shm and /dev/mqueue, its own pids, {}, an empty working directory "
+                                       "/work, as an unprivileged user, under seccomp.", m_facts.isolation, network()));
+    if (m_facts.lab.rpcbind && !off) {
+      m_out += comment("Here the servers register with this machine's rpcbind: it must run (sudo systemctl start rpcbind, "
+                       "or sudo rpcbind), and a server left from an earlier run may still be registered.");
+    }
     m_out += comment(fmt::format("Its limits: {:g} s a program (unless the check gave another), {} s of CPU, {} MiB of memory, "
                                  "{} processes, files of {} MiB at most.",
                                  l.time_limit, l.cpu_seconds, l.memory_mb, l.processes, l.file_size_mb));
