@@ -28,6 +28,11 @@ struct ContentHash {
   std::string hex() const;
 };
 
+/// The running program's GNU build-id, in hex, read from its own headers in
+/// memory (the linker computes it from the program's bytes: a program built
+/// differently has another); "" when it was linked without one.
+std::string own_build_id();
+
 /// "1.5", "2", "0.33": points as the reports print them.
 std::string format_points(double value);
 
