@@ -18,6 +18,7 @@
 #include "labgrade/batch.hpp"
 #include "labgrade/class_report.hpp"
 #include "labgrade/error.hpp"
+#include "labgrade/shard.hpp"
 #include "labgrade/world.hpp"
 #include "labgrade/grader_build.hpp"
 #include "labgrade/grading.hpp"
@@ -99,11 +100,31 @@ void show_progress(const BatchProgress& p, bool terminal) {
   }
 }
 
+struct ShardArgs {
+  std::string shard;  // "K/N"
+  int shards = 0;     // N, with the index from the engine's environment
+};
+
+// --shard K/N, else an array job's index in the environment (with --shards N
+// where the engine does not give the count), else the whole class.
+Shard shard_of(const ShardArgs& args) {
+  if (!args.shard.empty()) return parse_shard(args.shard);
+  if (auto from_engine = shard_from_environment(args.shards > 0 ? std::optional<int>(args.shards) : std::nullopt)) {
+    return *from_engine;
+  }
+  if (args.shards > 0) {
+    throw UsageError("--shards N needs the shard's index from an array job (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX "
+                     "or AWS_BATCH_JOB_ARRAY_INDEX), or --shard K/N");
+  }
+  return Shard{};
+}
+
 int cmd_grade(const fs::path& labs_dir, const std::string& lab_name, int jobs, const fs::path& out_dir,
-              const fs::path& submissions) {
+              const fs::path& submissions, const ShardArgs& shard_args) {
   LabSpec lab = find_lab(labs_dir, lab_name);
   const bool terminal = ::isatty(STDERR_FILENO) != 0;
   BatchOptions options;
+  options.shard = shard_of(shard_args);
   options.jobs = jobs;
   options.out_dir = out_dir;
   options.version = LABGRADE_VERSION;
@@ -115,9 +136,23 @@ int cmd_grade(const fs::path& labs_dir, const std::string& lab_name, int jobs, c
   write_class_files(lab, batch.students, out_dir);
   int grader_errors = 0;
   for (const auto& s : batch.students) grader_errors += s.report.has_grader_error() || !s.problem.empty();
-  fmt::print(stderr, "{} students graded into {} ({} with a grader error or not graded){}\n", batch.students.size(),
-             out_dir.string(), grader_errors, batch.stopped ? "; stopped early: run again to finish" : "");
+  fmt::print(stderr, "{} students graded into {} ({} with a grader error or not graded){}{}\n", batch.students.size(),
+             out_dir.string(), grader_errors,
+             options.shard.count > 1 ? fmt::format("; shard {}: merge the shards' OUTs with `labgrade merge`", options.shard.text()) : "",
+             batch.stopped ? "; stopped early: run again to finish" : "");
   return batch.stopped ? 130 : 0;
+}
+
+// The class's files from every shard's students, as one run would have written them.
+int cmd_merge(const fs::path& labs_dir, const fs::path& out_dir, const std::vector<std::string>& shard_outs) {
+  std::vector<fs::path> shards(shard_outs.begin(), shard_outs.end());
+  MergedClass merged = merge_shards(out_dir, shards);
+  if (merged.lab.empty()) throw UsageError("the shards hold no graded student: nothing to merge");
+  const LabSpec lab = find_lab(labs_dir, merged.lab);
+  write_class_files(lab, merged.students, out_dir);
+  fmt::print(stderr, "{} students of {} shards merged into {} (grades.csv, report.html)\n", merged.students.size(),
+             shards.size(), out_dir.string());
+  return 0;
 }
 
 int cmd_selftest(const fs::path& labs_dir, const std::string& lab_name) {
@@ -181,6 +216,16 @@ int main(int argc, char** argv) {
   grade->add_option("--jobs", jobs, "students graded at once (default: the number of cores)");
   grade->add_option("--out", out_dir, "where grades.csv, report.html and each student's files go")->required();
   grade->add_option("submissions", submissions, "the folder of the students' submissions")->required();
+  ShardArgs shard_args;
+  grade->add_option("--shard", shard_args.shard, "grade only the K-th of N slices of the class (by name), e.g. 2/4");
+  grade->add_option("--shards", shard_args.shards,
+                    "N slices, the index from an array job's environment (Slurm, Kubernetes, AWS Batch)");
+
+  auto* merge = app.add_subcommand("merge", "make grades.csv and report.html of a class graded in shards");
+  std::string merge_out;
+  std::vector<std::string> merge_shard_outs;
+  merge->add_option("out", merge_out, "where the class's files (and every student's folder) go")->required();
+  merge->add_option("shard_outs", merge_shard_outs, "each shard's --out")->required();
 
   InitArgs init_args;
   auto* init = add_init_command(app, init_args);
@@ -222,7 +267,8 @@ int main(int argc, char** argv) {
     if (*init) return cmd_init(labs_dir, init_args);
     if (*list) return cmd_list(labs_dir);
     if (*check) return cmd_check(labs_dir, check_args);
-    if (*grade) return cmd_grade(labs_dir, grade_lab, jobs, out_dir, submissions);
+    if (*grade) return cmd_grade(labs_dir, grade_lab, jobs, out_dir, submissions, shard_args);
+    if (*merge) return cmd_merge(labs_dir, merge_out, merge_shard_outs);
     if (*selftest) return cmd_selftest(labs_dir, selftest_lab_name);
     if (*kit) return cmd_kit(labs_dir, kit_lab, KitOptions{kit_out, kit_gradescope});
   } catch (const UsageError& e) {

@@ -81,18 +81,25 @@ Report report_from_json(const json& j) {
 
 constexpr const char* k_stored = ".labgrade-report.json";
 
-// The stored result of an earlier run, if its fingerprint is this one.
-std::optional<Report> reusable(const fs::path& student_out, const std::string& fingerprint) {
+// The stored result of an earlier run, and its fingerprint, if whole and readable.
+std::optional<std::pair<Report, std::string>> stored(const fs::path& student_out) {
   std::ifstream in(student_out / k_stored);
   if (!in) return std::nullopt;
   json stored = json::parse(in, nullptr, false);
-  if (stored.is_discarded() || !stored.contains("fingerprint") || stored["fingerprint"] != fingerprint) return std::nullopt;
+  if (stored.is_discarded() || !stored.contains("fingerprint") || !stored["fingerprint"].is_string()) return std::nullopt;
   if (!fs::exists(student_out / "results.json") || !fs::exists(student_out / "feedback.txt")) return std::nullopt;
   try {
-    return report_from_json(stored.at("report"));
+    return std::make_pair(report_from_json(stored.at("report")), stored["fingerprint"].get<std::string>());
   } catch (const std::exception&) {
     return std::nullopt;  // an older format: grade again
   }
+}
+
+// The stored result of an earlier run, if its fingerprint is this one.
+std::optional<Report> reusable(const fs::path& student_out, const std::string& fingerprint) {
+  auto earlier = stored(student_out);
+  if (!earlier || earlier->second != fingerprint) return std::nullopt;
+  return std::move(earlier->first);
 }
 
 void store(const fs::path& student_out, const Report& report, const std::string& fingerprint) {
@@ -118,6 +125,12 @@ void remove_temporaries(const fs::path& out_dir) {
 
 }  // namespace
 
+std::optional<Report> stored_report(const fs::path& student_out) {
+  auto earlier = stored(student_out);
+  if (!earlier) return std::nullopt;
+  return std::move(earlier->first);
+}
+
 std::vector<fs::path> find_submissions(const fs::path& submissions) {
   if (!fs::is_directory(submissions)) throw UsageError(fmt::format("no such submissions directory: {}", submissions.string()));
   std::vector<fs::path> found;
@@ -138,7 +151,7 @@ std::string student_name(const fs::path& submission) {
 // (workers then share the cache) → workers take students one at a time:
 // fingerprint, reuse or grade, store → the results in name order.
 BatchResult grade_batch(const LabSpec& lab, const fs::path& submissions, const BatchOptions& options) {
-  const auto students = find_submissions(submissions);
+  std::vector<fs::path> students = find_submissions(submissions);
   // Names: the folder's, or the archive's without its extension (the whole
   // file name where that would take a name already used).
   std::vector<std::string> names;
@@ -146,6 +159,15 @@ BatchResult grade_batch(const LabSpec& lab, const fs::path& submissions, const B
     std::string name = student_name(s);
     if (std::find(names.begin(), names.end(), name) != names.end()) name = s.filename().string();
     names.push_back(name);
+  }
+  // A shard grades its slice only (by name: a student's shard never depends on the others).
+  std::vector<fs::path> all_students = std::move(students);
+  std::vector<std::string> all_names = std::move(names);
+  for (std::size_t i = 0; i < all_students.size(); ++i) {
+    if (options.shard.holds(all_names[i])) {
+      students.push_back(all_students[i]);
+      names.push_back(all_names[i]);
+    }
   }
   const int jobs = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   GradeOptions grading = options.grading;

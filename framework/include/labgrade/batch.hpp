@@ -21,12 +21,14 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "labgrade/grading.hpp"
 #include "labgrade/lab_spec.hpp"
 #include "labgrade/report.hpp"
+#include "labgrade/shard.hpp"
 #include "labgrade/temp_dir.hpp"  // write_file_atomically
 
 namespace labgrade {
@@ -51,6 +53,7 @@ struct BatchOptions {
   GradeOptions grading;                // runner, cache
   std::function<void(const BatchProgress&)> progress;  // called from the workers, one at a time
   const std::atomic<bool>* stop = nullptr;             // set: take no new student
+  Shard shard;                         // only this slice of the class (default: all of it)
 };
 
 struct BatchResult {
@@ -60,6 +63,10 @@ struct BatchResult {
 
 /// The students of a submissions folder, in name order.
 std::vector<std::filesystem::path> find_submissions(const std::filesystem::path& submissions);
+
+/// The report stored in a student's folder of OUT by an earlier run (whole:
+/// its three files written), whatever its fingerprint; none otherwise.
+std::optional<Report> stored_report(const std::filesystem::path& student_out);
 
 /// Grades every student (see above). Throws UsageError when the folder is missing.
 BatchResult grade_batch(const LabSpec& lab, const std::filesystem::path& submissions, const BatchOptions& options);
