@@ -12,6 +12,7 @@ packages=(
   libboost-dev                                   # Boost.Process: the children labgrade starts on the host
   rpcsvc-proto libtirpc-dev rpcbind              # the rpc lab: rpcgen, ONC RPC, and a matchmaker per world
   slurm-wlm munge                                # a one-node Slurm cluster: a test grades a class as a job array
+  python3-yaml                                   # a test reads the Kubernetes manifests
   procps                                         # ps/pgrep, used by tests to prove nothing is left
   libxml2-utils                                  # xmllint: the JUnit output is validated against its schema
   chromium                                       # the class report is opened in a headless browser by a test
