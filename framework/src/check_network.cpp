@@ -66,6 +66,7 @@ Verdict CheckWorld::expect_rpc_registered(Run& server, unsigned long program, un
   ReplayJournal::current().note(fmt::format("waited until a program registered RPC program {:#x} version {} with rpcbind "
                                             "(rpcinfo -T tcp 127.0.0.1 {} {})", program, version, program, version));
   const pid_t pid = server.process().pid();
+  const std::string rpcinfo_path = rpc_tool("rpcinfo");
   std::string said = "it never listened on a TCP port";
   auto last_ask = std::chrono::steady_clock::time_point{};
   // Asked only once it listens (svctcp_create comes before svc_register), then every 20 ms.
@@ -74,7 +75,7 @@ Verdict CheckWorld::expect_rpc_registered(Run& server, unsigned long program, un
     if (!holds_a_listener(pid) || std::chrono::steady_clock::now() - last_ask < std::chrono::milliseconds(20)) return false;
     last_ask = std::chrono::steady_clock::now();
     SpawnOptions ask;
-    ask.argv = {"/usr/sbin/rpcinfo", "-T", "tcp", "127.0.0.1", std::to_string(program), std::to_string(version)};
+    ask.argv = {rpcinfo_path, "-T", "tcp", "127.0.0.1", std::to_string(program), std::to_string(version)};
     ask.time_limit = 2.0;
     auto rpcinfo = world().spawn(ask);
     if (rpcinfo->wait().exited_with(0)) return true;

@@ -21,19 +21,19 @@ constexpr unsigned k_rpcbind_port = 111;
 constexpr auto k_rpcbind_start = std::chrono::seconds(5);  // a busy machine's worst; it takes a few ms
 constexpr double k_service_lifetime = 24 * 3600.0;         // it lasts as long as its world
 
-std::string rpcbind_path() {
-  std::string path = resolve_host_program(HostCommand{.argv = {"rpcbind"}});
-  for (const char* candidate : {"/usr/sbin/rpcbind", "/sbin/rpcbind"}) {
-    if (path.empty() && fs::is_regular_file(candidate)) path = candidate;
+}  // namespace
+
+std::string rpc_tool(const std::string& name) {
+  std::string path = resolve_host_program(HostCommand{.argv = {name}});
+  for (const std::string dir : {"/usr/sbin/", "/sbin/"}) {
+    if (path.empty() && fs::is_regular_file(dir + name)) path = dir + name;
   }
   if (path.empty()) {
-    throw GraderError("this lab's worlds need rpcbind, which is not installed on this machine: install it "
-                      "(Debian and Ubuntu: sudo apt install rpcbind; labgrade's scripts/setup.sh does)");
+    throw GraderError(fmt::format("this lab's worlds need {}, which is not installed on this machine: install it "
+                                  "(Debian and Ubuntu: sudo apt install rpcbind; labgrade's scripts/setup.sh does)", name));
   }
   return path;
 }
-
-}  // namespace
 
 // rpcbind -f (in the foreground: it is the world's init's to end), as the
 // world's user: it checks that it is root and drops to its own user, _rpc,
@@ -41,7 +41,7 @@ std::string rpcbind_path() {
 // on 111 and its local socket (through which servers register) is there.
 void World::start_rpcbind() {
   SpawnOptions options;
-  options.argv = {rpcbind_path(), "-f"};
+  options.argv = {rpc_tool("rpcbind"), "-f"};
   options.cwd = "/";
   options.time_limit = k_service_lifetime;
   options.output_cap = 16 * 1024;

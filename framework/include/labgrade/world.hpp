@@ -132,6 +132,10 @@ struct WorldOptions {
   bool rpcbind = false;
 };
 
+/// The path of one of ONC RPC's tools (rpcbind, rpcinfo): found in PATH,
+/// then in /usr/sbin and /sbin. Not installed: GraderError saying how to install it.
+std::string rpc_tool(const std::string& name);
+
 class World {
  public:
   /// A world with the detected isolation (see detect_isolation()).
