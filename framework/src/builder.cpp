@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "labgrade/compile_cache.hpp"
 #include "labgrade/content_hash.hpp"
 #include "labgrade/error.hpp"
 #include "labgrade/generator.hpp"
@@ -70,6 +71,7 @@ fs::path clock_shim_object(const std::string& compiler, const fs::path& cache_di
 
 struct Job {
   BuildResult result;
+  std::string key;  // compile_key: the same files, command and compiler built before are not compiled again
   std::vector<std::string> argv;
   fs::path cwd;
   std::shared_ptr<Process> process;
@@ -271,6 +273,14 @@ Builds build_programs(const LabSpec& lab, const fs::path& source_dir, const fs::
       }
       job.argv.insert(job.argv.end(), lab.libs.begin(), lab.libs.end());
       job.result.command = quote_command(job.argv);
+      job.key = compile_key(job.cwd, job.argv, compiler);
+      if (auto said = fetch_compiled(cache_dir, job.key, job.result.executable)) {
+        job.result.ok = true;
+        job.result.from_cache = true;
+        job.result.diagnostics = std::move(*said);
+        builds.add(std::move(job.result));
+        continue;
+      }
       pending.push_back(std::move(job));
     }
   }
@@ -283,7 +293,9 @@ Builds build_programs(const LabSpec& lab, const fs::path& source_dir, const fs::
     Job& job = pending[finished++];
     finish(job);
     job.process.reset();
-    if (job.result.ok) fs::rename(job.cwd / job.result.program, job.result.executable);
+    if (!job.result.ok) continue;
+    fs::rename(job.cwd / job.result.program, job.result.executable);
+    store_compiled(cache_dir, job.key, job.result.executable, job.result.diagnostics);
   }
   for (auto& job : pending) builds.add(std::move(job.result));
   return builds;

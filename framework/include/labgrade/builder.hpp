@@ -27,6 +27,7 @@ struct BuildResult {
   std::string summary;               // the first errors (file:line: error: ...), or why it did not run
   std::string hint;                  // the fix when it did not run for a reason of the submission's (a file missing)
   std::vector<std::string> generated;  // the lab's generated files it was built with: their warnings are not the student's
+  bool from_cache = false;           // the very same files were compiled before: copied, the compiler not run (compile_cache)
   /// The compiler's first warnings (file:line: warning: ...) when it built,
   /// but for those in generated files; "" when none.
   std::string warnings() const;

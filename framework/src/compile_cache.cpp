@@ -1,0 +1,57 @@
+#include "labgrade/compile_cache.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "labgrade/content_hash.hpp"
+#include "labgrade/temp_dir.hpp"
+
+namespace labgrade {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path entry(const fs::path& cache_dir, const std::string& key) { return cache_dir / "compiled" / key; }
+
+}  // namespace
+
+std::string compile_key(const fs::path& staged, const std::vector<std::string>& argv, const std::string& compiler) {
+  ContentHash h;
+  h.add(LABGRADE_VERSION);
+  h.add_identity(compiler);
+  for (const auto& word : argv) h.add(word);
+  h.add_tree(staged);
+  return h.hex();
+}
+
+std::optional<std::string> fetch_compiled(const fs::path& cache_dir, const std::string& key, const fs::path& executable) {
+  const fs::path dir = entry(cache_dir, key);
+  std::error_code ec;
+  if (!fs::is_regular_file(dir / "program", ec) || !fs::is_regular_file(dir / "diagnostics", ec)) return std::nullopt;
+  std::ifstream in(dir / "diagnostics", std::ios::binary);
+  std::stringstream said;
+  said << in.rdbuf();
+  fs::create_directories(executable.parent_path(), ec);
+  if (!fs::copy_file(dir / "program", executable, fs::copy_options::overwrite_existing, ec) || ec) return std::nullopt;
+  return said.str();
+}
+
+void store_compiled(const fs::path& cache_dir, const std::string& key, const fs::path& executable,
+                    const std::string& diagnostics) noexcept {
+  try {
+    const fs::path dir = entry(cache_dir, key);
+    if (fs::is_directory(dir)) return;
+    fs::create_directories(dir.parent_path());
+    // Made beside the entry, then renamed: a concurrent build never sees half of one.
+    TempDir staging(".storing-", dir.parent_path());
+    fs::copy_file(executable, staging.path() / "program");
+    std::ofstream(staging.path() / "diagnostics", std::ios::binary) << diagnostics;
+    std::error_code ec;
+    fs::rename(staging.path(), dir, ec);
+  } catch (const std::exception&) {
+    // not kept: compiled again next time
+  }
+}
+
+}  // namespace labgrade
