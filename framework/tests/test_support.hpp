@@ -144,6 +144,26 @@ inline std::set<int> host_sysv_shm_ids() {
   return ids;
 }
 
+// The ids of the host's System V segments created by `uid` (the cuid column):
+// a world's programs run as a uid no other world has while it lives, so its
+// segments are told apart from those of tests running beside it on the host.
+inline std::set<int> host_sysv_shm_ids_of(uid_t uid) {
+  std::set<int> ids;
+  std::istringstream in(read_text("/proc/sysvipc/shm"));
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    long key = 0, skip = 0;
+    int id = -1;
+    long cuid = -1;
+    if (!(fields >> key >> id)) continue;
+    for (int column = 2; column < 9; ++column) fields >> skip;  // perms size cpid lpid nattch uid gid
+    if (fields >> cuid && cuid == static_cast<long>(uid)) ids.insert(id);
+  }
+  return ids;
+}
+
 inline std::set<long> host_sysv_shm_keys() {
   std::set<long> keys;
   for (const auto& [key, id] : host_sysv_shm()) keys.insert(key);

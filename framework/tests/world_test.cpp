@@ -140,12 +140,14 @@ TEST_F(NamespacedWorld, WorldsDoNotSeeEachOther) {
 TEST_F(NamespacedWorld, SystemVIpcIsPrivate) {
   if (!fs::exists("/usr/bin/ipcmk") && !fs::exists("/bin/ipcmk")) GTEST_SKIP() << "ipcmk (util-linux) is not installed";
   if (!fs::exists("/proc/sysvipc/shm")) GTEST_SKIP() << "no /proc/sysvipc/shm";
-  const std::set<int> before = test::host_sysv_shm_ids();
   World world(small_world());
+  // The host's uid of the world's programs: no other world (nor a test beside this one) has it now.
+  const uid_t host_uid = world.isolation() == Isolation::user_namespaces ? ::geteuid() : world.program_uid();
+  const std::set<int> before = test::host_sysv_shm_ids_of(host_uid);
   auto p = world.spawn(shell("ipcmk -M 4096 >/dev/null && tail -n +2 /proc/sysvipc/shm | wc -l"));
   EXPECT_TRUE(p->wait().exited_with(0)) << p->stderr_text();
   EXPECT_EQ(p->stdout_text(), "1\n") << "the world sees its own segment";
-  const std::set<int> during = test::host_sysv_shm_ids();
+  const std::set<int> during = test::host_sysv_shm_ids_of(host_uid);
   for (int id : during) {
     if (before.count(id) == 0) {
       ADD_FAILURE() << "the world's System V segment " << id << " is visible on the host";
