@@ -67,17 +67,25 @@ int main(int argc, char** argv) {
   for (int i = 0; i < n; ++i) {
     const std::string kind = kinds[static_cast<std::size_t>(i) % kinds.size()];
     const std::string name = fmt::format("student{:03}", i);
+    // Each student's files their own (a comment): compiled, as real students'
+    // code is, never taken from the compile cache for another's.
+    const fs::path made = scratch.path() / "made" / name;
+    fs::create_directories(made.parent_path());
+    fs::copy(known / kind, made, fs::copy_options::recursive);
+    for (const auto& file : fs::directory_iterator(made)) {
+      if (file.path().extension() == ".c") std::ofstream(file.path(), std::ios::app) << "/* " << name << " */\n";
+    }
     if (i % 67 == 66) {  // a broken archive
       std::ofstream(subs / (name + ".zip")) << "PK\x03\x04 not really a zip";
       ++broken;
     } else if (i % 5 == 1) {
-      test::write_archive(subs / (name + ".zip"), entries_of(known / kind, name + "-" + lab_name));
+      test::write_archive(subs / (name + ".zip"), entries_of(made, name + "-" + lab_name));
       ++zipped;
     } else if (i % 5 == 3) {
-      test::write_archive(subs / (name + ".tar.gz"), entries_of(known / kind, ""), false);
+      test::write_archive(subs / (name + ".tar.gz"), entries_of(made, ""), false);
       ++tarred;
     } else {
-      fs::copy(known / kind, subs / name, fs::copy_options::recursive);
+      fs::copy(made, subs / name, fs::copy_options::recursive);
     }
   }
   if (const char* keep = std::getenv("BATCH_BENCH_CLASS"); keep != nullptr) {
@@ -89,7 +97,16 @@ int main(int argc, char** argv) {
     return timed({labgrade.string(), "grade", "--lab", lab_name, "--jobs", jobs, "--out", out.string(), submissions.string()});
   };
   grade("1", scratch.path() / "warm", known);
+  // Each timed grading starts from the warm cache (the reference built), not
+  // from the programs the other one compiled: each compiles the whole class.
+  auto from_warm_cache = [&](const std::string& name) {
+    const fs::path cache = scratch.path() / name;
+    fs::copy(scratch.path() / "cache", cache, fs::copy_options::recursive);
+    ::setenv("LABGRADE_CACHE_DIR", cache.c_str(), 1);
+  };
+  from_warm_cache("cache1");
   const double one = grade("1", scratch.path() / "out1", subs);
+  from_warm_cache("cache2");
   const double two = grade("2", scratch.path() / "out2", subs);
   const double again = grade("2", scratch.path() / "out2", subs);
   if (const char* keep = std::getenv("BATCH_BENCH_OUT"); keep != nullptr) {  // the class's files, to look at
