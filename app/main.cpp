@@ -161,10 +161,8 @@ int cmd_selftest(const fs::path& labs_dir, const std::string& lab_name) {
   else labs.push_back(find_lab(labs_dir, lab_name));
   bool ok = true, refused = false;
   for (const auto& lab : labs) {
-    if (lab.needs_namespaces() && detect_isolation() == Isolation::none) {  // the others are still proved
-      std::cout << fmt::format("selftest {}\nNOT RUN {}: it cannot be proved on this machine: its worlds need a network "
-                               "of their own, hence namespaces, and labgrade has none here ({})\n",
-                               lab.name, lab.name, isolation_fallback_reason());
+    if (std::string why = why_not_provable_here(lab); !why.empty()) {  // the others are still proved
+      std::cout << fmt::format("selftest {}\nNOT RUN: {}\n", lab.name, why);
       refused = true;
       continue;
     }

@@ -51,10 +51,10 @@ Verdict CheckWorld::expect_listening(Run& server, unsigned port, std::chrono::du
 
 namespace {
 
-// Whether `pid` holds a listening TCP socket (not rpcbind's 111).
+// Whether `pid` holds a listening TCP socket (not rpcbind's).
 bool holds_a_listener(pid_t pid) {
   for (unsigned port : listening_ports(pid)) {
-    if (port != 111 && holds_listener(pid, port)) return true;
+    if (port != k_rpcbind_port && holds_listener(pid, port)) return true;
   }
   return false;
 }

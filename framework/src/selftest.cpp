@@ -163,12 +163,15 @@ bool SelftestResult::ok() const {
   return unproven.empty();
 }
 
+std::string why_not_provable_here(const LabSpec& lab) {
+  if (!lab.needs_namespaces() || detect_isolation() != Isolation::none) return {};
+  return fmt::format("{} cannot be proved on this machine: its worlds need a network of their own (loopback{}), "
+                     "which needs namespaces, and labgrade has none here ({})",
+                     lab.name, lab.rpcbind ? " and rpcbind" : "", isolation_fallback_reason());
+}
+
 SelftestResult selftest_lab(const LabSpec& lab, const GradeOptions& options) {
-  if (lab.needs_namespaces() && detect_isolation() == Isolation::none) {
-    throw GraderError(fmt::format("{} cannot be proved on this machine: its worlds need a network of their own "
-                                  "(loopback{}), which needs namespaces, and labgrade has none here ({})",
-                                  lab.name, lab.rpcbind ? " and rpcbind" : "", isolation_fallback_reason()));
-  }
+  if (std::string why = why_not_provable_here(lab); !why.empty()) throw GraderError(why);
   SelftestResult result;
   result.lab = lab.name;
   auto mutants = find_mutants(lab);

@@ -119,7 +119,8 @@ MergedClass merge_shards(const fs::path& out, const std::vector<fs::path>& shard
       }
       if (fs::weakly_canonical(shard) != fs::weakly_canonical(out)) {
         fs::create_directories(out);
-        fs::copy(entry.path(), out / name, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+        fs::copy(entry.path(), out / name,  // a link is copied as a link, never followed
+                 fs::copy_options::recursive | fs::copy_options::overwrite_existing | fs::copy_options::copy_symlinks);
       }
       const std::string submission = fs::path(student.report.submission).filename().string();
       found.emplace_back(submission.empty() ? name : submission, std::move(student));

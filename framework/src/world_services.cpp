@@ -17,7 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr unsigned k_rpcbind_port = 111;
 constexpr auto k_rpcbind_start = std::chrono::seconds(5);  // a busy machine's worst; it takes a few ms
 constexpr double k_service_lifetime = 24 * 3600.0;         // it lasts as long as its world
 

@@ -46,6 +46,11 @@ struct SelftestResult {
 /// Throws LabSpecError for a malformed mutant.toml.
 SelftestResult selftest_lab(const LabSpec& lab, const GradeOptions& options);
 
+/// Why `lab` cannot be proved on this machine ("" when it can): its worlds
+/// need a network of their own, hence namespaces, and there are none.
+/// selftest_lab throws it as a GraderError.
+std::string why_not_provable_here(const LabSpec& lab);
+
 std::string format_selftest(const SelftestResult& result);
 
 /// The lab's known submissions as folders under `into`: `reference/` and one

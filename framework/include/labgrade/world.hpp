@@ -132,6 +132,9 @@ struct WorldOptions {
   bool rpcbind = false;
 };
 
+/// The port a world's rpcbind listens on (WorldOptions::rpcbind).
+inline constexpr unsigned k_rpcbind_port = 111;
+
 /// The path of one of ONC RPC's tools (rpcbind, rpcinfo): found in PATH,
 /// then in /usr/sbin and /sbin. Not installed: GraderError saying how to install it.
 std::string rpc_tool(const std::string& name);
