@@ -1,5 +1,8 @@
 #include "labgrade/compile_cache.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -13,6 +16,15 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path entry(const fs::path& cache_dir, const std::string& key) { return cache_dir / "compiled" / key; }
+
+// Only an entry this user made is trusted (a cache folder another user can
+// write, such as one in /tmp, must not hand a planted program to a student's
+// code): the folder and its files ours, not writable by anyone else, no link.
+bool ours(const fs::path& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 && st.st_uid == ::geteuid() && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0 &&
+         (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode));
+}
 
 }  // namespace
 
@@ -28,7 +40,7 @@ std::string compile_key(const fs::path& staged, const std::vector<std::string>& 
 std::optional<std::string> fetch_compiled(const fs::path& cache_dir, const std::string& key, const fs::path& executable) {
   const fs::path dir = entry(cache_dir, key);
   std::error_code ec;
-  if (!fs::is_regular_file(dir / "program", ec) || !fs::is_regular_file(dir / "diagnostics", ec)) return std::nullopt;
+  if (!ours(dir) || !ours(dir / "program") || !ours(dir / "diagnostics")) return std::nullopt;
   std::ifstream in(dir / "diagnostics", std::ios::binary);
   std::stringstream said;
   said << in.rdbuf();
@@ -47,6 +59,9 @@ void store_compiled(const fs::path& cache_dir, const std::string& key, const fs:
     TempDir staging(".storing-", dir.parent_path());
     fs::copy_file(executable, staging.path() / "program");
     std::ofstream(staging.path() / "diagnostics", std::ios::binary) << diagnostics;
+    // Writable by us alone, whatever the umask: fetch_compiled trusts nothing else.
+    fs::permissions(staging.path() / "program", fs::perms::owner_all, fs::perm_options::replace);
+    fs::permissions(staging.path() / "diagnostics", fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
     std::error_code ec;
     fs::rename(staging.path(), dir, ec);
   } catch (const std::exception&) {

@@ -65,6 +65,16 @@ TEST_F(CompileCache, AChangedFileIsCompiledAgainAndOnlyItsProgram) {
   EXPECT_FALSE(build("third").get("one").from_cache);
 }
 
+// A cache another user could write (a folder in /tmp) must not hand a planted
+// program to a student's code: an entry that is not only ours is compiled again.
+TEST_F(CompileCache, AnEntryOthersCanWriteIsNotTrusted) {
+  build("first");
+  for (const auto& entry : fs::directory_iterator(m_root.path() / "cache" / "compiled")) {
+    fs::permissions(entry.path(), fs::perms::group_write | fs::perms::others_write, fs::perm_options::add);
+  }
+  EXPECT_FALSE(build("again").get("one").from_cache);
+}
+
 TEST_F(CompileCache, ACompileErrorIsNotKept) {
   test::write_text(student() / "one.c", "int main(void) { return }\n");
   EXPECT_FALSE(build("first").get("one").ok);
