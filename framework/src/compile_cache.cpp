@@ -60,7 +60,11 @@ void store_compiled(const fs::path& cache_dir, const std::string& key, const fs:
     fs::copy_file(executable, staging.path() / "program");
     std::ofstream(staging.path() / "diagnostics", std::ios::binary) << diagnostics;
     // Writable by us alone, whatever the umask: fetch_compiled trusts nothing else.
-    fs::permissions(staging.path() / "program", fs::perms::owner_all, fs::perm_options::replace);
+    // The program is run by the world's user: readable and executable by all (0755).
+    fs::permissions(staging.path() / "program",
+                    fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
+                        fs::perms::others_exec,
+                    fs::perm_options::replace);
     fs::permissions(staging.path() / "diagnostics", fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
     std::error_code ec;
     fs::rename(staging.path(), dir, ec);
