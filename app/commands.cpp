@@ -101,6 +101,8 @@ CLI::App* add_check_command(CLI::App& app, CheckArgs& args, const std::string& d
   check->add_flag("--watch", args.watch, "grade again each time you save a source file (Ctrl-C to stop)");
   check->add_option("--keep", args.keep, "save each failed check's programs, input and a replay.sh into DIR")
       ->option_text("DIR");
+  check->add_option("--jobs", args.jobs, "checks run at once (default: the number of cores; 1: one after another)")
+      ->check(CLI::PositiveNumber);
   return check;
 }
 
@@ -141,6 +143,7 @@ int grade_and_report(const LabSpec& lab, const CheckArgs& args) {
   GradeOptions options;
   options.only = args.only;
   options.keep = args.keep;
+  options.check_jobs = args.jobs;
   std::optional<LiveProgress> live;
   if (live_progress_wanted(args.format, args.output)) {
     live.emplace(lab, STDERR_FILENO);

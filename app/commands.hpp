@@ -20,6 +20,7 @@ struct CheckArgs {
   std::vector<std::string> only;
   bool watch = false;  // grade again on every save of a source (text reports only)
   std::string keep;    // the folder of the failed checks' replays ("": none)
+  int jobs = 0;        // checks at once (0: one per core)
 };
 
 struct InitArgs {

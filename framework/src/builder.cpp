@@ -235,7 +235,10 @@ const BuildResult& Builds::get(const std::string& program, const std::string& va
 }
 
 Builds build_programs(const LabSpec& lab, const fs::path& source_dir, const fs::path& out_dir, int jobs,
-                      const fs::path& cache_dir) {
+                      const fs::path& cache_dir, const std::function<void(const BuildResult&)>& on_built) {
+  auto done = [&](const BuildResult& result) {
+    if (on_built) on_built(result);
+  };
   const std::string compiler = find_in_path(lab.compiler);
   const fs::path include_dir = lab.dir() / "include";
   const fs::path generated = generate_sources(lab, cache_dir);
@@ -256,6 +259,7 @@ Builds build_programs(const LabSpec& lab, const fs::path& source_dir, const fs::
                               ? fmt::format("the lab's files are named in its handout: {} needs {}", program.name,
                                             fmt::join(handed_in(lab, program), ", "))
                               : "submit the C source file itself";
+        done(job.result);
         builds.add(std::move(job.result));
         continue;
       }
@@ -278,6 +282,7 @@ Builds build_programs(const LabSpec& lab, const fs::path& source_dir, const fs::
         job.result.ok = true;
         job.result.from_cache = true;
         job.result.diagnostics = std::move(*said);
+        done(job.result);
         builds.add(std::move(job.result));
         continue;
       }
@@ -293,9 +298,9 @@ Builds build_programs(const LabSpec& lab, const fs::path& source_dir, const fs::
     Job& job = pending[finished++];
     finish(job);
     job.process.reset();
-    if (!job.result.ok) continue;
-    fs::rename(job.cwd / job.result.program, job.result.executable);
-    store_compiled(cache_dir, job.key, job.result.executable, job.result.diagnostics);
+    if (job.result.ok) fs::rename(job.cwd / job.result.program, job.result.executable);
+    done(job.result);  // the checks that run it may start
+    if (job.result.ok) store_compiled(cache_dir, job.key, job.result.executable, job.result.diagnostics);
   }
   for (auto& job : pending) builds.add(std::move(job.result));
   return builds;

@@ -99,6 +99,13 @@ GradingContext*& GradingContext::current() {
   return context;
 }
 
+const BuildResult& GradingContext::build(Whose whose, const std::string& program, const std::string& variant) {
+  const auto asked = std::chrono::steady_clock::now();
+  const BuildResult& result = builds.get(whose, program, variant);
+  if (deadline != std::chrono::steady_clock::time_point::max()) deadline += std::chrono::steady_clock::now() - asked;
+  return result;
+}
+
 GradingContext& detail::context() {
   GradingContext* c = GradingContext::current();
   if (c == nullptr) throw GraderError("a check ran without a grading context (run it through labgrade)");
@@ -112,18 +119,16 @@ std::string title_of(const std::string& test) {
   return spec != nullptr ? spec->title : test;
 }
 
-// A program of the student's that does not compile: the first check that
-// needs it shows the compiler's errors; every later one is skipped, pointing there.
-[[noreturn]] void fail_not_built(const BuildResult& build, const std::string& who, const std::string& hint) {
-  GradingContext& ctx = context();
-  const std::string key = build.program + "/" + build.variant;
-  auto shown = ctx.compile_error_shown_by.find(key);
-  if (shown != ctx.compile_error_shown_by.end() && shown->second != ctx.current_test) {
-    skip_check(fmt::format("{} was not built (why is under \"{}\"): fix that first", who, title_of(shown->second)),
-               shown->second);
-  }
-  ctx.compile_error_shown_by[key] = ctx.current_test;
-  fail_check(Failure{fmt::format("{} to compile", who), build.summary, build.hint.empty() ? hint : build.hint, false});
+// A program of the student's that does not compile: the check fails showing
+// the compiler's errors. The grader keeps them under the first check (in
+// lab.toml's order) that met the program, and skips the later ones, pointing
+// there (`always_shown`: never skipped), whichever runner ran them first.
+[[noreturn]] void fail_not_built(const BuildResult& build, const std::string& who, const std::string& hint,
+                                 bool always_shown = false) {
+  Failure failure{fmt::format("{} to compile", who), build.summary, build.hint.empty() ? hint : build.hint, false};
+  failure.not_built = build.program + "/" + build.variant;
+  if (!always_shown) failure.not_built_skip = fmt::format("{} was not built", who);
+  fail_check(std::move(failure));
 }
 
 }  // namespace
@@ -181,7 +186,7 @@ RunVerdict& RunVerdict::called(const std::string& function) {
 Run CheckWorld::run(Program program) {
   GradingContext& ctx = context();
   const bool is_student = program.role() == Role::student;
-  const BuildResult& build = (is_student ? ctx.student : ctx.reference).get(program.name(), program.m_variant);
+  const BuildResult& build = ctx.build(is_student ? Whose::student : Whose::reference, program.name(), program.m_variant);
   if (!build.ok) fail_not_built(build, program.who(), "fix the compile errors first: every check that runs this program needs it");
   SpawnOptions options;
   options.argv = {build.executable.string()};
@@ -367,15 +372,20 @@ CheckWorld LabCheck::make_world(bool cores_to_itself) {
                       "this machine gives labgrade no namespaces (" + isolation_fallback_reason() +
                       "): without one, 127.0.0.1 would be the machine's own; grade it where namespaces are allowed");
   }
+  // Other runners' checks share the submission's cores; one that needs them waits for those to end.
+  std::chrono::steady_clock::duration waited{};
+  if (ctx.cores != nullptr) waited = cores_to_itself ? ctx.cores->own() : ctx.cores->share();
   auto world = std::make_unique<World>(options);
+  waited += world->waited();
   // A world may wait for the machine (isolation off: one at a time; or for
   // the cores): that wait is not the check's time.
-  if (ctx.deadline != std::chrono::steady_clock::time_point::max()) ctx.deadline += world->waited();
+  if (ctx.deadline != std::chrono::steady_clock::time_point::max()) ctx.deadline += waited;
   return CheckWorld(std::move(world));
 }
 
 void LabCheck::SetUp() {
   GradingContext& ctx = context();
+  if (ctx.not_ours) GTEST_SKIP() << "another runner's check";
   const CheckSpec* spec = ctx.lab.check(ctx.current_test);
   if (spec == nullptr) return;
   for (const auto& need : spec->needs) {
@@ -390,11 +400,10 @@ void LabCheck::SetUp() {
 }
 
 void LabCheck::expect_builds(const std::string& program, const std::string& variant) {
-  const BuildResult& build = context().student.get(program, variant);
+  const BuildResult& build = context().build(Whose::student, program, variant);
   if (build.ok) return;
-  context().compile_error_shown_by.erase(program + "/" + variant);  // the build check always shows it
   std::string what = variant == "default" ? program : fmt::format("{} ({})", program, variant);
-  fail_not_built(build, what, "read the compiler's first error: it names the file and line");
+  fail_not_built(build, what, "read the compiler's first error: it names the file and line", true);
 }
 
 void LabCheck::expect_rejects_bad_count(const std::string& program, const std::string& usage, const std::string& argument) {

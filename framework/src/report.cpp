@@ -39,11 +39,13 @@ std::string CheckResult::output() const {
 }
 
 nlohmann::json to_json(const CheckResult& r) {
-  return {{"test", r.test},         {"title", r.title}, {"status", status_name(r.status)},
+  nlohmann::json j = {{"test", r.test},         {"title", r.title}, {"status", status_name(r.status)},
           {"score", r.score},       {"max_score", r.max_score}, {"expected", r.expected},
           {"got", r.got},           {"hint", r.hint},   {"visibility", r.visibility},
           {"tags", r.tags},         {"seconds", r.seconds}, {"blocked_by", r.blocked_by},
           {"cause", r.cause}};
+  if (!r.not_built.empty()) j["not_built"] = r.not_built, j["not_built_skip"] = r.not_built_skip;
+  return j;
 }
 
 CheckResult check_result_from_json(const nlohmann::json& j) {
@@ -61,6 +63,8 @@ CheckResult check_result_from_json(const nlohmann::json& j) {
   r.seconds = j.at("seconds").get<double>();
   r.blocked_by = j.value("blocked_by", std::string());
   r.cause = j.value("cause", std::string());
+  r.not_built = j.value("not_built", std::string());
+  r.not_built_skip = j.value("not_built_skip", std::string());
   return r;
 }
 

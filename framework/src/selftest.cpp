@@ -181,6 +181,8 @@ SelftestResult selftest_lab(const LabSpec& lab, const GradeOptions& options) {
   // at a time. A slower grading can only make a mutant fail more checks, and
   // a mutant is judged on the checks it must fail, so this never hides one.
   std::vector<Report> reports(mutants.size());
+  GradeOptions one_runner = options;  // the mutants are the parallelism
+  one_runner.check_jobs = 1;
   std::atomic<std::size_t> next{0};
   std::vector<std::exception_ptr> errors(mutants.size());
   auto worker = [&] {
@@ -188,7 +190,7 @@ SelftestResult selftest_lab(const LabSpec& lab, const GradeOptions& options) {
       try {
         TempDir submission("labgrade-mutant-");
         assemble(lab, mutants[i], submission.path());
-        reports[i] = grade_submission(lab, submission.path(), options);
+        reports[i] = grade_submission(lab, submission.path(), one_runner);
       } catch (...) {
         errors[i] = std::current_exception();
       }

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -207,6 +208,33 @@ TEST_F(Grading, ReportFollowsTheLabsOrder) {
   EXPECT_EQ(report.max_score(), 9);
   EXPECT_EQ(report.isolation, to_string(detect_isolation()));
   EXPECT_EQ(fs::path(report.submission), fake_submission().lexically_normal());
+}
+
+// The checks run in several runners at once (one per core by default); the
+// report is the same whichever runner ran what, and in how many: the
+// compiler's errors under the same check, the same checks skipped.
+TEST_F(Grading, OneRunnerOrFourGiveTheSameReport) {
+  for (int runners : {1, 4}) {
+    TempDir cache("labgrade-test-cache-");
+    GradeOptions options;
+    options.runner = {"/proc/self/exe", "__run-checks"};
+    options.cache_dir = cache.path();
+    options.check_jobs = runners;
+    const Report report = grade_submission(load_lab_spec(fake_lab_toml()), fake_submission(), options);
+    ASSERT_EQ(report.checks.size(), fake_report().checks.size());
+    for (std::size_t i = 0; i < report.checks.size(); ++i) {
+      const CheckResult& got = report.checks[i];
+      const CheckResult& usual = fake_report().checks[i];
+      SCOPED_TRACE(fmt::format("{} runner(s), check {}", runners, usual.test));
+      EXPECT_EQ(got.test, usual.test);
+      EXPECT_EQ(got.status, usual.status) << describe(got);
+      EXPECT_EQ(got.expected, usual.expected);
+      EXPECT_EQ(got.got, usual.got);
+      EXPECT_EQ(got.hint, usual.hint);
+      EXPECT_EQ(got.blocked_by, usual.blocked_by);
+      EXPECT_EQ(got.score, usual.score);
+    }
+  }
 }
 
 TEST(GradingSetup, FakeLabChecksAreRegisteredButFilteredFromOrdinaryRuns) {

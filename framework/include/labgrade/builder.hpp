@@ -8,6 +8,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -49,10 +50,12 @@ class Builds {
 /// for every variant, up to `jobs` compilers at a time. With [clock] control,
 /// the programs are linked with the clock shim (built once into `cache_dir`).
 /// A student's compile error is a result, not an exception; a compiler that
-/// cannot start is a GraderError.
+/// cannot start is a GraderError. `on_built`, if given, is told of each
+/// build as soon as it is done (its program in place), before the others end.
 Builds build_programs(const LabSpec& lab, const std::filesystem::path& source_dir,
                       const std::filesystem::path& out_dir, int jobs,
-                      const std::filesystem::path& cache_dir);
+                      const std::filesystem::path& cache_dir,
+                      const std::function<void(const BuildResult&)>& on_built = {});
 
 /// The reference built once and kept in `cache_dir`, keyed by the hash of its
 /// sources, flags and compiler; rebuilt only when one of these changes. A

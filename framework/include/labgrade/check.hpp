@@ -34,10 +34,12 @@
 
 #include <gtest/gtest.h>
 
+#include "labgrade/build_feed.hpp"
 #include "labgrade/builder.hpp"
 #include "labgrade/clock_channel.hpp"
 #include "labgrade/ipc_inspector.hpp"
 #include "labgrade/lab_spec.hpp"
+#include "labgrade/parallel_checks.hpp"
 #include "labgrade/process.hpp"
 #include "labgrade/replay_journal.hpp"
 #include "labgrade/world.hpp"
@@ -55,6 +57,12 @@ struct Failure {
                               // the failure's cause, shared by every check that shows it
   bool skipped = false;       // not judged: `got` says why, `blocked_by` which check's failure holds it back
   std::string blocked_by;
+  // A program of the student's that did not compile ("program/variant"): the
+  // grader shows its errors under the first check in lab.toml's order that
+  // met it, and skips the later ones, saying `not_built_skip` ("" for a check
+  // that always shows them: expect_builds).
+  std::string not_built;
+  std::string not_built_skip;
 };
 
 /// Thrown to end a check at its first failure (after recording it).
@@ -76,21 +84,26 @@ std::optional<Failure>& current_failure();
 /// Everything a check may use, set by the check runner before the checks run.
 struct GradingContext {
   LabSpec lab;
-  Builds student;
-  Builds reference;
+  BuildFeed builds;  // the student's and the reference's, as the grader builds them
   std::filesystem::path scratch;
   /// The running check's deadline (lab.toml `timeout`), set by the runner.
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   /// The running check, and what the checks before it came to (set by the runner).
   std::string current_test;
+  /// The running check is another runner's (parallel_checks.hpp): skipped here, unreported.
+  bool not_ours = false;
   struct Outcome {
     bool passed = false;
     std::string title;
     std::string root;  // a failed check itself, or what held a skipped one back
   };
   std::map<std::string, Outcome> outcomes;
-  /// Which check first reported that a program (and variant) of the student's does not compile.
-  std::map<std::string, std::string> compile_error_shown_by;
+  /// The submission's cores, shared with the other runners' worlds (null: none to share with).
+  SharedCores* cores = nullptr;
+
+  /// A program built, waiting for the grader to finish it; the wait is not
+  /// the check's time (its deadline moves by it).
+  const BuildResult& build(Whose whose, const std::string& program, const std::string& variant);
   static GradingContext*& current();
 };
 

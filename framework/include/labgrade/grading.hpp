@@ -1,15 +1,16 @@
 // Grading one submission, as a list of steps:
-//   lab spec → the lab's checks exist in this program → build the student's
-//   programs and the reference → run the checks in a separate runner process
-//   (this same program, `__run-checks`) → collect one CheckResult per check.
+//   lab spec → the lab's checks exist in this program → start the check
+//   runners (this same program, `__run-checks`, one per core) → build the
+//   reference and the student's programs, each check starting as soon as
+//   the programs it runs are built → collect one CheckResult per check.
 //
 //   GradeOptions options{.runner = {"/proc/self/exe", "__run-checks"}};
 //   Report report = grade_submission(lab, "submissions/ana", options);
 //   return report.exit_code();
 //
-// The runner is a separate process so that each grading starts GoogleTest
+// A runner is a separate process so that each grading starts GoogleTest
 // afresh and a crash of a check's code is the grader's error, not a lost
-// point: results already written survive it.
+// point: results already written survive it (check_runners.hpp).
 #pragma once
 
 #include <cstddef>
@@ -37,6 +38,7 @@ struct GradeOptions {
   std::vector<std::string> runner = {"/proc/self/exe", "__run-checks"};
   std::filesystem::path cache_dir;  // reference builds; empty: default_cache_dir()
   int jobs = 0;                     // compilers at once; 0: the number of cores
+  int check_jobs = 0;               // check runners at once (checks in parallel); 0: the number of cores
   std::vector<std::string> only;    // run just these checks (test names); empty: all
   /// Called on the grading thread as the builds start and each check starts and ends.
   std::function<void(const GradeEvent&)> progress;

@@ -30,6 +30,9 @@ struct CheckResult {
   /// why there is none; "" when not kept. Set by the grader, shown by the
   /// text report only.
   std::string replay;
+  /// Between a runner and the grader only (check.hpp's Failure): the
+  /// student's program it met unbuilt, and how it reads when skipped.
+  std::string not_built, not_built_skip;
 
   bool advisory() const { return max_score == 0; }
   /// "expected X; found: Y\nhint: H" (the JSON `output`).
