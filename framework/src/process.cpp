@@ -175,16 +175,41 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
   }
   self->m_signal_guard = options.signal_guard;
 
-  self->m_start = Clock::now();
-  pid_t child = injected_fault("fork", EAGAIN) ? -1 : ::fork();
-  if (child < 0) throw SyscallError("fork", fmt::format("to start \"{}\"", options.argv[0]), errno);
-  if (child == 0) {
+  // The child shares our memory until its execve (no copy of the grader's
+  // pages, as posix_spawn); but entering a user namespace needs a memory of
+  // its own (setns refuses a shared one), so that child is forked.
+  struct Start {
+    const ChildPlan& plan;
+    const SpawnOptions& options;
+    int report_fd;
+    char* program_stack;
+  } start{plan, options, report.write.get(), nullptr};
+  auto child_body = [](void* p) -> int {
+    const Start& s = *static_cast<const Start*>(p);
     // Into the world's cgroup first: everything it starts is counted there.
-    for (int fd : plan.cgroup_fds) {
-      if (::write(fd, "0", 1) != 1) child_fail(plan.error_fd, k_step_cgroup);
+    for (int fd : s.plan.cgroup_fds) {
+      if (::write(fd, "0", 1) != 1) child_fail(s.plan.error_fd, k_step_cgroup);
     }
-    if (options.join_pidfd >= 0) enter_world_and_exec(plan, options.join_pidfd, options.join_flags, report.write.get());
-    exec_child(plan);
+    if (s.options.join_pidfd >= 0)
+      enter_world_and_exec(s.plan, s.options.join_pidfd, s.options.join_flags, s.report_fd, s.program_stack);
+    exec_child(s.plan);
+  };
+  ChildStacks stacks;
+  start.program_stack = stacks.top(1);
+  const bool own_memory = (options.join_flags & CLONE_NEWUSER) != 0 && options.join_pidfd >= 0;
+  self->m_start = Clock::now();
+  pid_t child = -1;
+  if (injected_fault("fork", EAGAIN)) {
+    child = -1;
+  } else if (own_memory) {
+    child = ::fork();
+    if (child == 0) child_body(&start);
+  } else {
+    child = start_sharing_memory(child_body, &start, stacks.top(0), 0);
+  }
+  if (child < 0) {
+    throw SyscallError(own_memory ? "fork" : "clone",
+                       fmt::format("{}to start \"{}\"", own_memory ? "" : "CLONE_VM | CLONE_VFORK, ", options.argv[0]), errno);
   }
   errors.write.reset();
   report.write.reset();

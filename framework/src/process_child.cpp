@@ -4,6 +4,8 @@
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <pthread.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -14,6 +16,7 @@
 #include <cstring>
 #include <utility>
 
+#include "labgrade/error.hpp"
 #include "labgrade/landlock.hpp"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -117,14 +120,43 @@ void close_all_but_needed(const ChildPlan& plan) {
 }
 
 void reset_signals() noexcept {
-  sigset_t none;
-  ::sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
   }
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+namespace {
+
+constexpr std::size_t k_child_stack = 256 * 1024;
+
+}  // namespace
+
+ChildStacks::ChildStacks() {
+  void* base = ::mmap(nullptr, 2 * k_child_stack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (base == MAP_FAILED) throw SyscallError("mmap", "2 child stacks of 256 KiB", errno);
+  m_base = static_cast<char*>(base);
+}
+
+ChildStacks::~ChildStacks() { ::munmap(m_base, 2 * k_child_stack); }
+
+char* ChildStacks::top(int i) const noexcept { return m_base + (i + 1) * k_child_stack; }
+
+pid_t start_sharing_memory(int (*body)(void*), void* arg, char* stack, int flags) noexcept {
+  // Blocked from before the child exists until its reset_signals: a signal
+  // must not run one of the grader's handlers on the grader's memory.
+  sigset_t all, before;
+  ::sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &before);
+  const pid_t pid = ::clone(body, stack, CLONE_VM | CLONE_VFORK | flags | SIGCHLD, arg);
+  const int err = errno;
+  ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  errno = err;
+  return pid;
 }
 
 [[noreturn]] void exec_child(const ChildPlan& plan) {
@@ -173,12 +205,12 @@ void reset_signals() noexcept {
 // In the world: enter its namespaces, then create the program with
 // CLONE_PARENT so that the grader is its parent (it can wait4 it, with rusage)
 // while it lives in the world's pid namespace. Reports the program's pid.
-[[noreturn]] void enter_world_and_exec(const ChildPlan& plan, int pidfd, int flags, int report_fd) {
+[[noreturn]] void enter_world_and_exec(const ChildPlan& plan, int pidfd, int flags, int report_fd, char* stack) {
   if (::setns(pidfd, flags) != 0) child_fail(plan.error_fd, k_step_setns);
-  long pid = ::syscall(SYS_clone, CLONE_PARENT, nullptr, nullptr, nullptr, nullptr);
+  auto program = [](void* p) -> int { exec_child(*static_cast<const ChildPlan*>(p)); };
+  const pid_t pid = start_sharing_memory(program, const_cast<ChildPlan*>(&plan), stack, CLONE_PARENT);
   if (pid < 0) child_fail(plan.error_fd, k_step_clone);
-  if (pid == 0) exec_child(plan);
-  pid_t reported = static_cast<pid_t>(pid);
+  pid_t reported = pid;
   ssize_t ignored = ::write(report_fd, &reported, sizeof reported);
   (void)ignored;
   ::_exit(0);

@@ -60,18 +60,42 @@ bool send_fd(int socket, int fd);
 /// Takes one, if it has come; empty otherwise.
 UniqueFd receive_fd(int socket);
 
-/// A child's signals as a new program expects them: none blocked, every
-/// disposition the default. Async-signal-safe (also Boost.Process's
-/// on_exec_setup, for host commands).
+/// A child's signals as a new program expects them: every disposition the
+/// default, then none blocked (in this order: a child sharing the grader's
+/// memory must never run one of its handlers). Async-signal-safe (also
+/// Boost.Process's on_exec_setup, for host commands).
 void reset_signals() noexcept;
 
 /// The program itself: its set-up, then execve.
 [[noreturn]] void exec_child(const ChildPlan& plan);
 
+/// The stacks of the children that share the grader's memory (below), made
+/// before them and freed after: a child never maps or frees memory.
+class ChildStacks {
+ public:
+  ChildStacks();  // two stacks; throws SyscallError
+  ~ChildStacks();
+  ChildStacks(const ChildStacks&) = delete;
+  ChildStacks& operator=(const ChildStacks&) = delete;
+  /// The top of stack `i` (0 or 1): stacks grow down.
+  char* top(int i) const noexcept;
+
+ private:
+  char* m_base = nullptr;
+};
+
+/// Starts `body(arg)` in a child that shares this process's memory until it
+/// calls execve or _exit, as posix_spawn does (CLONE_VM | CLONE_VFORK): none
+/// of the grader's pages are copied, and the calling thread waits until
+/// then. The child runs on `stack`, with every signal blocked until
+/// reset_signals; `flags` may add CLONE_PARENT. Returns its pid, or -1 with errno.
+pid_t start_sharing_memory(int (*body)(void*), void* arg, char* stack, int flags) noexcept;
+
 /// In a world: enter its namespaces, then create the program with
 /// CLONE_PARENT (the grader is its parent, and can wait4 it with rusage)
-/// inside the world's pid namespace; reports its pid on `report_fd`.
-[[noreturn]] void enter_world_and_exec(const ChildPlan& plan, int pidfd, int flags, int report_fd);
+/// inside the world's pid namespace, on `stack` (it shares memory);
+/// reports its pid on `report_fd`.
+[[noreturn]] void enter_world_and_exec(const ChildPlan& plan, int pidfd, int flags, int report_fd, char* stack);
 
 }  // namespace detail
 }  // namespace labgrade

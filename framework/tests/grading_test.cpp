@@ -341,7 +341,7 @@ TEST_P(FaultInjection, AFailedCallOfTheGraderIsAGraderErrorThatNamesIt) {
 
 INSTANTIATE_TEST_SUITE_P(
     GraderCalls, FaultInjection,
-    ::testing::Values(std::pair{"fork", "fork(to start \""}, std::pair{"clone", "clone(CLONE_NEWIPC|CLONE_NEWNS"},
+    ::testing::Values(std::pair{"fork", "to start \""}, std::pair{"clone", "clone(CLONE_NEWIPC|CLONE_NEWNS"},
                       std::pair{"mount", "mount(tmpfs, /dev/shm)(in the world's init): Operation not permitted"},
                       std::pair{"memfd_create", "memfd_create(\"labgrade-stdin\""}),
     [](const auto& param_info) { return std::string(param_info.param.first); });
