@@ -2,7 +2,7 @@
 # slurm_cluster.sh LABGRADE EXAMPLES SLURM_DOCS
 # A class graded on a real Slurm: a one-node cluster (munged, slurmctld and
 # slurmd from Debian's munge and slurm-wlm, in a folder of their own, on
-# random ports) runs docs/slurm/submit.sh: an array of 3 tasks, then the
+# random ports) runs docs/slurm/submit.sh: an array of 4 tasks, then the
 # merge job; grades.csv and report.html must equal one run over the class.
 # Skipped (77) with the reason where the daemons are missing or cannot start.
 set -u
@@ -73,7 +73,7 @@ mkdir "$class/nothing"
 "$labgrade" grade --lab posix-shm --out "$work/whole" "$class" >"$work/whole.log" 2>&1 || fail "the single run"
 
 cd "$work" || exit 1
-LAB=posix-shm SUBMISSIONS=$class OUT=$work/out LABGRADE=$labgrade "$docs/submit.sh" 3 >"$work/submit.log" 2>&1 ||
+LAB=posix-shm SUBMISSIONS=$class OUT=$work/out LABGRADE=$labgrade "$docs/submit.sh" 4 >"$work/submit.log" 2>&1 ||
   fail "submit.sh: $(cat "$work/submit.log")"
 for i in $(seq 1 1200); do
   [[ -z $(squeue -h 2>/dev/null) ]] && break
@@ -84,4 +84,4 @@ done
 [[ -f $work/out/grades.csv ]] || fail "the merge job wrote no grades.csv"
 cmp -s "$work/whole/grades.csv" "$work/out/grades.csv" || { diff "$work/whole/grades.csv" "$work/out/grades.csv"; fail "grades.csv differs"; }
 cmp -s "$work/whole/report.html" "$work/out/report.html" || fail "report.html differs"
-echo "slurm: 3 array tasks and the merge job on a one-node cluster equal a single run"
+echo "slurm: 4 array tasks and the merge job on a one-node cluster equal a single run"
