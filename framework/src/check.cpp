@@ -102,7 +102,9 @@ GradingContext*& GradingContext::current() {
 const BuildResult& GradingContext::build(Whose whose, const std::string& program, const std::string& variant) {
   const auto asked = std::chrono::steady_clock::now();
   const BuildResult& result = builds.get(whose, program, variant);
-  if (deadline != std::chrono::steady_clock::time_point::max()) deadline += std::chrono::steady_clock::now() - asked;
+  const auto waited = std::chrono::steady_clock::now() - asked;
+  waited_for_builds += waited;
+  if (deadline != std::chrono::steady_clock::time_point::max()) deadline += waited;
   return result;
 }
 

@@ -92,6 +92,8 @@ struct GradingContext {
   std::string current_test;
   /// The running check is another runner's (parallel_checks.hpp): skipped here, unreported.
   bool not_ours = false;
+  /// How long the running check waited for the compilers (not its time).
+  std::chrono::steady_clock::duration waited_for_builds{};
   struct Outcome {
     bool passed = false;
     std::string title;
