@@ -133,6 +133,10 @@ CheckRunners::CheckRunners(const RunnersSetup& setup)
 
 CheckRunners::~CheckRunners() = default;  // each HostChild kills what is left of its runner
 
+void CheckRunners::stop() {
+  for (auto& runner : m_children) runner.child->kill();
+}
+
 void CheckRunners::wait(const std::function<void(const GradeEvent&)>& progress) {
   const std::size_t total = m_selected.size();
   std::size_t begun = 0;

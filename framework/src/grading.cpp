@@ -164,13 +164,20 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
   CheckRunners runners({lab, checks.runner, scratch.path(), selected, options.check_jobs, isolation,
                         isolation_fallback_reason(), options.keep.empty() ? fs::path() : journals, budget});
   trace_phase("runners started");
-  Builds reference = build_reference(lab, cache_dir, jobs);
-  runners.feed().add(Whose::reference, reference);
-  trace_phase("reference ready");
-  Builds student = build_programs(lab, submission, scratch.path() / "build", jobs, cache_dir, [&](const BuildResult& built) {
-    runners.feed().add(Whose::student, built);
-    trace_phase(fmt::format("built {} ({}){}", built.program, built.variant, built.from_cache ? " from the cache" : ""));
-  });
+  Builds reference, student;
+  try {
+    reference = build_reference(lab, cache_dir, jobs);
+    runners.feed().add(Whose::reference, reference);
+    trace_phase("reference ready");
+    student = build_programs(lab, submission, scratch.path() / "build", jobs, cache_dir, [&](const BuildResult& built) {
+      runners.feed().add(Whose::student, built);
+      trace_phase(fmt::format("built {} ({}){}", built.program, built.variant, built.from_cache ? " from the cache" : ""));
+    });
+  } catch (...) {
+    runners.stop();  // their first worlds wait for builds that will not come
+    remove_stale_cgroups(cgroup_support());
+    throw;
+  }
   runners.feed().end();
   compilers.release();
   runners.wait(options.progress);

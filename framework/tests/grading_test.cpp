@@ -10,6 +10,7 @@
 #include "labgrade/grading.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -235,6 +236,33 @@ TEST_F(Grading, OneRunnerOrFourGiveTheSameReport) {
       EXPECT_EQ(got.score, usual.score);
     }
   }
+}
+
+// The runners start before the builds, their first worlds waiting for the
+// programs: a reference that does not compile (a grader error) stops them at
+// once, and nothing of theirs is left.
+TEST_F(Grading, AReferenceThatDoesNotCompileStopsTheRunnersAndLeavesNothing) {
+  TempDir root("labgrade-test-");
+  fs::create_directories(root.path() / "labs");
+  fs::create_directories(root.path() / "reference");
+  fs::copy(fake_lab_toml().parent_path(), root.path() / "labs" / "fakelab", fs::copy_options::recursive);
+  fs::copy(test::tests_dir() / "data" / "reference" / "fakelab", root.path() / "reference" / "fakelab",
+           fs::copy_options::recursive);
+  test::write_text(root.path() / "reference" / "fakelab" / "prog.c", "int main(void) { return 0 }\n");
+  GradeOptions options;
+  options.runner = {"/proc/self/exe", "__run-checks"};
+  options.cache_dir = root.path() / "cache";
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    grade_submission(load_lab_spec(root.path() / "labs" / "fakelab" / "lab.toml"), fake_submission(), options);
+    FAIL() << "graded against a reference that does not compile";
+  } catch (const GraderError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("does not compile"));
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10)) << "waited for the runners' time limit";
+  std::string children;
+  for (const auto& task : fs::directory_iterator("/proc/self/task")) children += test::read_text(task.path() / "children");
+  EXPECT_EQ(children, "") << "a runner is left";
 }
 
 TEST(GradingSetup, FakeLabChecksAreRegisteredButFilteredFromOrdinaryRuns) {

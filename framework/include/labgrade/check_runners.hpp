@@ -50,6 +50,8 @@ class CheckRunners {
   BuildFeedWriter& feed() { return m_feed; }
   /// How many were started.
   std::size_t count() const { return m_children.size(); }
+  /// Kills every runner now (the builds failed: a grader error) and waits for their ends.
+  void stop();
   /// Until every runner has ended, telling `progress` (if set) of each check started and ended.
   void wait(const std::function<void(const GradeEvent&)>& progress);
   /// Every selected check's result in lab.toml's order: a program that did
