@@ -50,24 +50,11 @@ void BuildFeedWriter::add(Whose whose, const Builds& builds) {
 
 void BuildFeedWriter::end() { write_line(json{{"end", true}}.dump()); }
 
-BuildFeed::BuildFeed(fs::path file) : m_file(std::move(file)) {}
+BuildFeed::BuildFeed(fs::path file) : m_lines(std::move(file)) {}
 
-// The lines the grader added since the last read; a line still being written waits.
 void BuildFeed::read_new() {
-  UniqueFd fd{::open(m_file.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (!fd) throw SyscallError("open", fmt::format("\"{}\", O_RDONLY", m_file.string()), errno);
-  char buffer[8192];
-  for (;;) {
-    const ssize_t n = ::pread(fd.get(), buffer, sizeof buffer, static_cast<off_t>(m_offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw SyscallError("pread", m_file.string(), errno);
-    if (n == 0) break;
-    m_offset += static_cast<std::size_t>(n);
-    m_partial.append(buffer, static_cast<std::size_t>(n));
-  }
-  std::size_t start = 0;
-  for (std::size_t nl; (nl = m_partial.find('\n', start)) != std::string::npos; start = nl + 1) {
-    const json j = json::parse(m_partial.substr(start, nl - start));
+  for (const auto& line : m_lines.read_new()) {
+    const json j = json::parse(line);
     if (j.contains("end")) {
       m_ended = true;
       continue;
@@ -81,7 +68,6 @@ void BuildFeed::read_new() {
     b.hint = j.at("hint").get<std::string>();
     (j.at("whose") == "student" ? m_student : m_reference).add(std::move(b));
   }
-  m_partial.erase(0, start);
 }
 
 const Builds& BuildFeed::written(Whose whose) {

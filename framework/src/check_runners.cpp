@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "labgrade/appended_lines.hpp"
 #include "labgrade/error.hpp"
 #include "labgrade/parallel_checks.hpp"
 
@@ -19,25 +20,9 @@ using nlohmann::json;
 
 namespace {
 
-std::vector<std::string> new_lines(const fs::path& file, std::size_t& offset) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return {};
-  in.seekg(static_cast<std::streamoff>(offset));
-  std::string chunk((std::istreambuf_iterator<char>(in)), {});
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  for (std::size_t nl; (nl = chunk.find('\n', start)) != std::string::npos; start = nl + 1) {
-    lines.push_back(chunk.substr(start, nl - start));
-  }
-  offset += start;  // a line still being written waits for the next read
-  return lines;
-}
-
 std::map<std::string, CheckResult> read_results(const fs::path& file) {
   std::map<std::string, CheckResult> out;
-  std::size_t offset = 0;
-  for (const auto& line : new_lines(file, offset)) {
-    if (line.empty()) continue;
+  for (const auto& line : AppendedLines(file).read_new()) {
     try {
       CheckResult r = check_result_from_json(json::parse(line));
       out[r.test] = r;
@@ -46,6 +31,14 @@ std::map<std::string, CheckResult> read_results(const fs::path& file) {
     }
   }
   return out;
+}
+
+// The runners' own folder, inside the grading's: the grader's alone.
+fs::path private_folder(const fs::path& scratch) {
+  const fs::path dir = scratch / "runners";
+  fs::create_directory(dir);
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+  return dir;
 }
 
 CheckResult grader_error_result(const CheckSpec& spec, const std::string& what) {
@@ -107,20 +100,22 @@ int runners_for(int wanted, std::size_t groups, Isolation isolation) {
 }
 
 CheckRunners::CheckRunners(const RunnersSetup& setup)
-    : m_lab(setup.lab), m_scratch(setup.scratch), m_selected(setup.selected),
-      m_groups(check_groups(setup.lab, setup.selected)), m_feed(setup.scratch / "builds.jsonl") {
-  fs::create_directory(m_scratch / "claims");
+    : m_lab(setup.lab), m_dir(private_folder(setup.scratch)), m_selected(setup.selected),
+      m_groups(check_groups(setup.lab, setup.selected)), m_feed(m_dir / "builds.jsonl"),
+      m_compilers(m_dir / "cores.lock") {
+  m_compilers.share();  // before any runner: a world with the cores to itself waits for the compilers
+  fs::create_directory(m_dir / "claims");
   const int count = runners_for(setup.count, group_count(m_groups), setup.isolation);
   for (int k = 0; k < count; ++k) {
-    Runner runner{m_scratch / fmt::format("results-{}.jsonl", k), m_scratch / fmt::format("started-{}.txt", k), nullptr};
-    json context = {{"lab_toml", m_lab.file.string()},   {"scratch", m_scratch.string()},
-                    {"builds", (m_scratch / "builds.jsonl").string()},
-                    {"claims", (m_scratch / "claims").string()}, {"groups", m_groups}, {"runner", k},
-                    {"cores", (m_scratch / "cores.lock").string()},
+    Runner runner{m_dir / fmt::format("results-{}.jsonl", k), m_dir / fmt::format("started-{}.txt", k), nullptr};
+    json context = {{"lab_toml", m_lab.file.string()},   {"scratch", setup.scratch.string()},
+                    {"builds", (m_dir / "builds.jsonl").string()},
+                    {"claims", (m_dir / "claims").string()}, {"groups", m_groups}, {"runner", k},
+                    {"cores", (m_dir / "cores.lock").string()},
                     {"results", runner.results.string()}, {"started", runner.started.string()},
                     {"isolation", to_string(setup.isolation)}, {"isolation_note", setup.isolation_note}};
-    if (!setup.journal.empty()) context["journal"] = setup.journal.string();
-    const fs::path context_file = m_scratch / fmt::format("context-{}.json", k);
+    if (setup.journal) context["journal"] = journal_dir().string();
+    const fs::path context_file = m_dir / fmt::format("context-{}.json", k);
     std::ofstream(context_file) << context.dump();
     HostCommand command;
     command.argv = setup.command;
@@ -133,6 +128,11 @@ CheckRunners::CheckRunners(const RunnersSetup& setup)
 
 CheckRunners::~CheckRunners() = default;  // each HostChild kills what is left of its runner
 
+void CheckRunners::builds_done() {
+  m_feed.end();
+  m_compilers.release();
+}
+
 void CheckRunners::stop() {
   for (auto& runner : m_children) runner.child->kill();
 }
@@ -141,13 +141,14 @@ void CheckRunners::wait(const std::function<void(const GradeEvent&)>& progress) 
   const std::size_t total = m_selected.size();
   std::size_t begun = 0;
   std::set<std::string> ended;
-  std::vector<std::size_t> results_read(m_children.size(), 0), started_read(m_children.size(), 0);
+  std::vector<AppendedLines> results, started;
+  for (const auto& runner : m_children) results.emplace_back(runner.results), started.emplace_back(runner.started);
   // The runners' progress as it comes: a check's id in its runner's started
   // file when it starts, its result line when it ends.
   auto follow = [&] {
     if (!progress) return;
     for (std::size_t k = 0; k < m_children.size(); ++k) {
-      for (const auto& line : new_lines(m_children[k].results, results_read[k])) {
+      for (const auto& line : results[k].read_new()) {
         try {
           const CheckResult r = check_result_from_json(json::parse(line));
           ended.insert(r.test);
@@ -155,7 +156,7 @@ void CheckRunners::wait(const std::function<void(const GradeEvent&)>& progress) 
         } catch (const std::exception&) {
         }
       }
-      for (const auto& test : new_lines(m_children[k].started, started_read[k])) {
+      for (const auto& test : started[k].read_new()) {
         ++begun;
         if (ended.count(test) != 0) continue;  // ended already (seen in the same poll)
         const CheckSpec* spec = m_lab.check(test);
@@ -186,11 +187,15 @@ std::vector<CheckResult> CheckRunners::results() const {
       out.push_back(it->second);
       continue;
     }
-    const int runner = CheckClaims::claimed_by(m_scratch / "claims", m_groups.at(test));
+    // The runner that claimed it says why; unclaimed, any runner that died.
+    const int runner = CheckClaims::claimed_by(m_dir / "claims", m_groups.at(test));
     std::string problem;
-    if (runner >= 0 && static_cast<std::size_t>(runner) < problems.size()) problem = problems[runner];
-    for (const auto& p : problems) {
-      if (problem.empty()) problem = p;
+    if (runner >= 0 && static_cast<std::size_t>(runner) < problems.size()) {
+      problem = problems[runner];
+    } else {
+      for (const auto& p : problems) {
+        if (problem.empty()) problem = p;
+      }
     }
     out.push_back(grader_error_result(spec, problem.empty() ? "the check did not run" : problem + " before this check ended"));
   }

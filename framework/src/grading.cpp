@@ -4,36 +4,27 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <map>
 #include <set>
 #include <thread>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "labgrade/builder.hpp"
 #include "labgrade/check.hpp"
 #include "labgrade/check_runners.hpp"
 #include "labgrade/cgroup.hpp"
-#include "labgrade/fault_injection.hpp"
 #include "labgrade/error.hpp"
 #include "labgrade/grader_build.hpp"
-#include "labgrade/host_command.hpp"
-#include "labgrade/parallel_checks.hpp"
 #include "labgrade/phase_trace.hpp"
 #include "labgrade/replay_folder.hpp"
-#include "labgrade/replay_journal.hpp"
 #include "labgrade/temp_dir.hpp"
 #include "labgrade/world.hpp"
 
 namespace labgrade {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace {
 
@@ -89,10 +80,6 @@ std::string why_ungradable(const LabSpec& lab) {
   if (!fs::is_directory(lab.reference_dir)) return fmt::format("its reference {} does not exist", lab.reference_dir.string());
   return {};
 }
-
-namespace {
-
-}  // namespace
 
 std::vector<std::string> registered_checks(const std::string& suite) {
   std::vector<std::string> names;
@@ -153,16 +140,12 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
   }
   if (options.progress) options.progress(GradeEvent{});
 
-  // The runners start first, and each check as soon as the programs it runs
-  // are built. A world that needs the cores to itself waits for the compilers.
-  SharedCores compilers(scratch.path() / "cores.lock");
-  compilers.share();
-  const fs::path journals = scratch.path() / "journal";
+  // The runners start first, and each check as soon as the programs it runs are built.
   double budget = 10.0 + 60.0 * static_cast<double>(lab.programs.size() * lab.variants.size());  // the builds first
   for (const auto& test : selected) budget += lab.check(test)->timeout;
   trace_phase("runners start");
   CheckRunners runners({lab, checks.runner, scratch.path(), selected, options.check_jobs, isolation,
-                        isolation_fallback_reason(), options.keep.empty() ? fs::path() : journals, budget});
+                        isolation_fallback_reason(), !options.keep.empty(), budget});
   trace_phase("runners started");
   Builds reference, student;
   try {
@@ -178,8 +161,7 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
     remove_stale_cgroups(cgroup_support());
     throw;
   }
-  runners.feed().end();
-  compilers.release();
+  runners.builds_done();
   runners.wait(options.progress);
   trace_phase("runners ended");
   remove_stale_cgroups(cgroup_support());  // a runner killed at its deadline leaves its worlds' groups
@@ -196,7 +178,7 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
     if (key.second == "default" && !build.warnings().empty()) report.warnings.push_back(build.warnings());
   }
   report.checks = runners.results();
-  if (!options.keep.empty()) write_keep_folder({options.keep, journals, lab, student, reference}, report);
+  if (!options.keep.empty()) write_keep_folder({options.keep, runners.journal_dir(), lab, student, reference}, report);
   report.execution_time = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   trace_phase("grading ends");
   return report;

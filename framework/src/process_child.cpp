@@ -180,8 +180,12 @@ pid_t start_sharing_memory(int (*body)(void*), void* arg, char* stack, int flags
     if (::setrlimit(resource, &limit) != 0) child_fail(plan.error_fd, k_step_rlimit);
   }
   if (plan.run_as.switches()) {
-    if (::setgroups(0, nullptr) != 0 || ::setresgid(plan.run_as.gid, plan.run_as.gid, plan.run_as.gid) != 0 ||
-        ::setresuid(plan.run_as.uid, plan.run_as.uid, plan.run_as.uid) != 0) {
+    // The system calls themselves, never glibc's wrappers: in a multithreaded
+    // grader those signal every thread in glibc's list to change its ids too
+    // (setxid), and a child sharing the grader's memory sees the grader's list.
+    if (::syscall(SYS_setgroups, 0, nullptr) != 0 ||
+        ::syscall(SYS_setresgid, plan.run_as.gid, plan.run_as.gid, plan.run_as.gid) != 0 ||
+        ::syscall(SYS_setresuid, plan.run_as.uid, plan.run_as.uid, plan.run_as.uid) != 0) {
       child_fail(plan.error_fd, k_step_user);
     }
   }

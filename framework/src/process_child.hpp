@@ -2,8 +2,10 @@
 // between fork and execve, in the order the kernel needs it (the cgroup →
 // the world's namespaces → a session, descriptors, working directory,
 // rlimits → the sandbox user → Landlock → seccomp → execve). Everything it
-// uses is prepared before fork: after fork in a multithreaded process only
-// async-signal-safe calls are allowed.
+// uses is prepared before: the child shares the grader's memory (or is a
+// fork of a multithreaded process), so it makes system calls only, never
+// allocates, and never calls a glibc function that acts on the process's
+// threads (setuid and its kin: their raw system calls instead).
 #pragma once
 
 #include <sys/resource.h>

@@ -14,6 +14,7 @@
 #include <map>
 #include <string>
 
+#include "labgrade/appended_lines.hpp"
 #include "labgrade/builder.hpp"
 #include "labgrade/unique_fd.hpp"
 
@@ -47,9 +48,7 @@ class BuildFeed {
 
  private:
   void read_new();
-  std::filesystem::path m_file;
-  std::size_t m_offset = 0;
-  std::string m_partial;
+  AppendedLines m_lines;
   bool m_ended = false;
   Builds m_student, m_reference;
 };
