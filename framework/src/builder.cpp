@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "labgrade/cache_folder.hpp"
 #include "labgrade/compile_cache.hpp"
 #include "labgrade/content_hash.hpp"
 #include "labgrade/error.hpp"
@@ -313,11 +314,11 @@ fs::path clock_shim_object(const std::string& compiler, const fs::path& cache_di
   ContentHash h;
   h.add(k_clock_shim_source);
   h.add_identity(compiler);
-  const fs::path dir = cache_dir / "shims" / h.hex();
+  const fs::path shims = cache_folder(cache_dir, "shims");
+  const fs::path dir = shims / h.hex();
   const fs::path object = dir / "labgrade_clock.o";
   if (fs::is_regular_file(object)) return object;
-  fs::create_directories(cache_dir / "shims");
-  TempDir staging(".building-", cache_dir / "shims");
+  TempDir staging(".building-", shims);
   std::ofstream(staging.path() / "labgrade_clock.c") << k_clock_shim_source;
   HostCommand gcc;
   gcc.argv = {compiler, "-std=gnu11", "-O2", "-c", "labgrade_clock.c", "-o", "labgrade_clock.o"};
@@ -439,13 +440,12 @@ Builds build_reference(const LabSpec& lab, const fs::path& cache_dir, int jobs) 
   };
   // A kit's reference is its programs, built when the kit was made: <variant>/<program>.
   if (holds_built_programs(lab, lab.reference_dir)) return collect(lab.reference_dir);
-  const fs::path lab_cache = cache_dir / lab.name;
+  const fs::path lab_cache = cache_folder(cache_dir, fs::path("reference") / lab.name);
   const fs::path final_dir = lab_cache / reference_key(lab, generate_sources(lab, cache_dir));
   if (fs::is_directory(final_dir)) return collect(final_dir);
 
   // Build next to the cache entry, then rename: concurrent runs never see
   // half a cache entry, and the loser of a race just drops its copy.
-  fs::create_directories(lab_cache);
   TempDir staging(".building-", lab_cache);
   Builds built = build_programs(lab, lab.reference_dir, staging.path(), jobs, cache_dir);
   for (const auto& [key, result] : built.all()) {

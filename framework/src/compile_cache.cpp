@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "labgrade/cache_folder.hpp"
 #include "labgrade/content_hash.hpp"
 #include "labgrade/temp_dir.hpp"
 
@@ -15,16 +16,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path entry(const fs::path& cache_dir, const std::string& key) { return cache_dir / "compiled" / key; }
-
-// Only an entry this user made is trusted (a cache folder another user can
-// write, such as one in /tmp, must not hand a planted program to a student's
-// code): the folder and its files ours, not writable by anyone else, no link.
-bool ours(const fs::path& path) {
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0 && st.st_uid == ::geteuid() && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0 &&
-         (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode));
-}
+// In a folder no one else can write (cache_folder): every entry there is one we made.
+fs::path entry(const fs::path& cache_dir, const std::string& key) { return cache_folder(cache_dir, "compiled") / key; }
 
 }  // namespace
 
@@ -40,7 +33,7 @@ std::string compile_key(const fs::path& staged, const std::vector<std::string>& 
 std::optional<std::string> fetch_compiled(const fs::path& cache_dir, const std::string& key, const fs::path& executable) {
   const fs::path dir = entry(cache_dir, key);
   std::error_code ec;
-  if (!ours(dir) || !ours(dir / "program") || !ours(dir / "diagnostics")) return std::nullopt;
+  if (!fs::is_regular_file(dir / "program", ec) || !fs::is_regular_file(dir / "diagnostics", ec)) return std::nullopt;
   std::ifstream in(dir / "diagnostics", std::ios::binary);
   std::stringstream said;
   said << in.rdbuf();
@@ -54,13 +47,12 @@ void store_compiled(const fs::path& cache_dir, const std::string& key, const fs:
   try {
     const fs::path dir = entry(cache_dir, key);
     if (fs::is_directory(dir)) return;
-    fs::create_directories(dir.parent_path());
     // Made beside the entry, then renamed: a concurrent build never sees half of one.
     TempDir staging(".storing-", dir.parent_path());
     fs::copy_file(executable, staging.path() / "program");
     std::ofstream(staging.path() / "diagnostics", std::ios::binary) << diagnostics;
-    // Writable by us alone, whatever the umask: fetch_compiled trusts nothing else.
-    // The program is run by the world's user: readable and executable by all (0755).
+    // Writable by us alone, whatever the umask. The program is run by the
+    // world's user: readable and executable by all (0755).
     fs::permissions(staging.path() / "program",
                     fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
                         fs::perms::others_exec,

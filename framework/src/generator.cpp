@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "labgrade/cache_folder.hpp"
 #include "labgrade/content_hash.hpp"
 #include "labgrade/error.hpp"
 #include "labgrade/host_command.hpp"
@@ -67,12 +68,11 @@ fs::path generate_sources(const LabSpec& lab, const fs::path& cache_dir) {
                                     lab.file.string(), step.line, step.command[0]));
     }
   }
-  const fs::path lab_cache = cache_dir / "generated" / lab.name;
+  const fs::path lab_cache = cache_folder(cache_dir, fs::path("generated") / lab.name);
   const fs::path final_dir = lab_cache / generator_key(lab, tools);
   if (fs::is_directory(final_dir)) return final_dir;
 
   // Made beside the cache entry, then renamed: a concurrent run never sees half of one.
-  fs::create_directories(lab_cache);
   TempDir staging(".generating-", lab_cache);
   const fs::path include_dir = lab.dir() / "include";
   if (fs::is_directory(include_dir)) fs::copy(include_dir, staging.path(), fs::copy_options::recursive);

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "labgrade/cache_folder.hpp"
 #include "labgrade/content_hash.hpp"
 #include "labgrade/error.hpp"
 #include "labgrade/host_command.hpp"
@@ -171,13 +172,12 @@ ExternalChecks compile_checks(const LabSpec& lab, const fs::path& cache_dir) {
     h.add(s.filename().string());
     h.add_file(s);
   }
-  const fs::path lab_cache = cache_dir / "checks" / lab.name;
+  const fs::path lab_cache = cache_folder(cache_dir, fs::path("checks") / lab.name);
   const fs::path final_dir = lab_cache / h.hex();
   const fs::path runner = final_dir / "check-runner";
   ExternalChecks out;
   if (!fs::is_regular_file(runner)) {
     const auto start = std::chrono::steady_clock::now();
-    fs::create_directories(lab_cache);
     TempDir staging(".building-", lab_cache);
     std::ofstream(staging.path() / "runner_main.cpp") << k_runner_main;
     std::vector<std::string> libraries = {framework.library.string()};

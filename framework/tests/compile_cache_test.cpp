@@ -3,6 +3,8 @@
 // across a class. Anything that changes what the compiler sees compiles again.
 #include "labgrade/compile_cache.hpp"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -66,13 +68,16 @@ TEST_F(CompileCache, AChangedFileIsCompiledAgainAndOnlyItsProgram) {
 }
 
 // A cache another user could write (a folder in /tmp) must not hand a planted
-// program to a student's code: an entry that is not only ours is compiled again.
-TEST_F(CompileCache, AnEntryOthersCanWriteIsNotTrusted) {
+// program to a student's code: the compile cache's folder is one of ours
+// alone (cache_folder), whatever the umask.
+TEST_F(CompileCache, ItsFolderIsOursAlone) {
+  const mode_t before = ::umask(0);
   build("first");
-  for (const auto& entry : fs::directory_iterator(m_root.path() / "cache" / "compiled")) {
-    fs::permissions(entry.path(), fs::perms::group_write | fs::perms::others_write, fs::perm_options::add);
-  }
-  EXPECT_FALSE(build("again").get("one").from_cache);
+  ::umask(before);
+  EXPECT_EQ(fs::status(m_root.path() / "cache" / "compiled").permissions(), fs::perms(0755));
+  fs::permissions(m_root.path() / "cache" / "compiled", fs::perms::others_write, fs::perm_options::add);
+  EXPECT_TRUE(build("again").get("one").from_cache);
+  EXPECT_EQ(fs::status(m_root.path() / "cache" / "compiled").permissions(), fs::perms(0755)) << "made ours alone again";
 }
 
 TEST_F(CompileCache, ACompileErrorIsNotKept) {
