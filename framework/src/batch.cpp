@@ -125,6 +125,19 @@ void remove_temporaries(const fs::path& out_dir) {
 
 }  // namespace
 
+namespace {
+constexpr std::string_view k_not_graded = "labgrade could not grade this submission: ";
+}  // namespace
+
+std::string not_graded_feedback(const std::string& problem) { return std::string(k_not_graded) + problem + "\n"; }
+
+std::optional<std::string> not_graded_problem(const std::string& feedback) {
+  if (!feedback.starts_with(k_not_graded)) return std::nullopt;
+  std::string why = feedback.substr(k_not_graded.size());
+  if (!why.empty() && why.back() == '\n') why.pop_back();
+  return why;
+}
+
 std::optional<Report> stored_report(const fs::path& student_out) {
   auto earlier = stored(student_out);
   if (!earlier) return std::nullopt;
@@ -222,7 +235,7 @@ BatchResult grade_batch(const LabSpec& lab, const fs::path& submissions, const B
           store(out, r.report, fingerprint);
         } else {  // told in the student's feedback, and tried again next run
           fs::create_directories(out);
-          write_file_atomically(out / "feedback.txt", "labgrade could not grade this submission: " + r.problem + "\n");
+          write_file_atomically(out / "feedback.txt", not_graded_feedback(r.problem));
         }
       }
       std::lock_guard guard(progress_mutex);

@@ -38,9 +38,6 @@ Shard checked(long index, long count, const std::string& where) {
   return Shard{static_cast<int>(index), static_cast<int>(count)};
 }
 
-// "labgrade could not grade this submission: WHY" (feedback.txt of a student that was not graded).
-constexpr const char* k_not_graded = "labgrade could not grade this submission: ";
-
 }  // namespace
 
 bool Shard::holds(const std::string& student_name) const {
@@ -101,11 +98,9 @@ MergedClass merge_shards(const fs::path& out, const std::vector<fs::path>& shard
         std::ifstream in(entry.path() / "feedback.txt");
         std::stringstream text;
         text << in.rdbuf();
-        std::string why = text.str();
-        if (!why.starts_with(k_not_graded)) continue;  // not a student's folder of labgrade's
-        why = why.substr(std::string(k_not_graded).size());
-        if (!why.empty() && why.back() == '\n') why.pop_back();
-        student.problem = why;
+        auto why = not_graded_problem(text.str());
+        if (!why) continue;  // not a student's folder of labgrade's
+        student.problem = *why;
       }
       if (auto [at, fresh] = seen.emplace(name, shard); !fresh) {
         throw UsageError(fmt::format("student {} is in two shards: {} and {}", name, at->second.string(), shard.string()));

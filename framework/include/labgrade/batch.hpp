@@ -68,6 +68,12 @@ std::vector<std::filesystem::path> find_submissions(const std::filesystem::path&
 /// its three files written), whatever its fingerprint; none otherwise.
 std::optional<Report> stored_report(const std::filesystem::path& student_out);
 
+/// The feedback.txt of a student labgrade could not grade (a broken archive,
+/// no source at all), and why, read back from one (merge); none when the
+/// text is not such a feedback.
+std::string not_graded_feedback(const std::string& problem);
+std::optional<std::string> not_graded_problem(const std::string& feedback);
+
 /// Grades every student (see above). Throws UsageError when the folder is missing.
 BatchResult grade_batch(const LabSpec& lab, const std::filesystem::path& submissions, const BatchOptions& options);
 
