@@ -9,23 +9,13 @@
 #include <gtest/gtest.h>
 
 #include "labgrade/temp_dir.hpp"
+#include "test_support.hpp"
 
 namespace labgrade {
 namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
-
-LabSpec two_checks() {
-  LabSpec lab;
-  for (const char* test : {"First", "Second"}) {
-    CheckSpec spec;
-    spec.test = test;
-    spec.title = std::string("the ") + test;
-    lab.checks.push_back(spec);
-  }
-  return lab;
-}
 
 mode_t mode_of(const fs::path& path) {
   struct stat st {};
@@ -35,7 +25,7 @@ mode_t mode_of(const fs::path& path) {
 
 TEST(CheckRunners, TheirFilesAreTheGradersAlone) {
   TempDir scratch("labgrade-runners-");
-  const LabSpec lab = two_checks();
+  const LabSpec lab = test::lab_with({{"First", {}}, {"Second", {}}});
   // Runners that end at once without a word (/bin/true ignores its context file).
   CheckRunners runners({lab, {"/bin/true"}, scratch.path(), {"First", "Second"}, 2, Isolation::namespaces, "", true, 10});
   EXPECT_EQ(runners.count(), 2u);

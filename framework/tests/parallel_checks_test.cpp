@@ -11,27 +11,14 @@
 #include <gtest/gtest.h>
 
 #include "labgrade/temp_dir.hpp"
+#include "test_support.hpp"
 
 namespace labgrade {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-LabSpec lab_with(const std::vector<std::pair<std::string, std::vector<std::string>>>& checks) {
-  LabSpec lab;
-  long line = 10;
-  for (const auto& [test, needs] : checks) {
-    CheckSpec spec;
-    spec.test = test;
-    spec.title = test;
-    spec.needs = needs;
-    spec.line = line;
-    line += 5;
-    lab.checks.push_back(spec);
-  }
-  return lab;
-}
+using test::lab_with;
 
 std::vector<std::string> all(const LabSpec& lab) {
   std::vector<std::string> tests;
@@ -40,7 +27,7 @@ std::vector<std::string> all(const LabSpec& lab) {
 }
 
 TEST(CheckGroups, ACheckRunsWithWhatItNeeds) {
-  // A ← C, B ← D ← E, and F needs both A and D: A, B, C, D, E, F are one group; G is alone.
+  // A ← C and B ← D ← E are two groups and G is alone; then F, needing both C and D, joins all five in one.
   const LabSpec lab = lab_with({{"A", {}}, {"B", {}}, {"C", {"A"}}, {"D", {"B"}}, {"E", {"D"}}, {"G", {}}});
   const auto groups = check_groups(lab, all(lab));
   EXPECT_EQ(groups.at("A"), "A");

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "labgrade/lab_spec.hpp"
 #include "labgrade/proc_files.hpp"
 
 namespace labgrade::test {
@@ -28,6 +29,22 @@ namespace labgrade::test {
 /// The labgrade source tree (set by framework/tests/CMakeLists.txt).
 inline std::filesystem::path source_dir() { return LABGRADE_SOURCE_DIR; }
 inline std::filesystem::path tests_dir() { return source_dir() / "framework" / "tests"; }
+
+/// A lab of these checks (each with what it needs), in this order, titled by their ids; nothing else set.
+inline LabSpec lab_with(const std::vector<std::pair<std::string, std::vector<std::string>>>& checks) {
+  LabSpec lab;
+  long line = 10;
+  for (const auto& [test, needs] : checks) {
+    CheckSpec spec;
+    spec.test = test;
+    spec.title = test;
+    spec.needs = needs;
+    spec.line = line;
+    line += 5;
+    lab.checks.push_back(spec);
+  }
+  return lab;
+}
 
 inline void write_text(const std::filesystem::path& file, const std::string& text) {
   std::filesystem::create_directories(file.parent_path());
