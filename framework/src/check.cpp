@@ -16,7 +16,6 @@
 #include <fmt/format.h>
 
 #include "labgrade/error.hpp"
-#include "labgrade/proc_files.hpp"
 #include "check_internal.hpp"
 
 namespace labgrade {
@@ -227,7 +226,7 @@ Run CheckWorld::run(Program program) {
   auto process = m_world->spawn(std::move(options));
   ReplayJournal::current().started(process, *m_world, replay, input, spawned);
   if (is_student) m_student_processes.emplace_back(program.who(), process);
-  return Run(std::move(program), process, std::move(clock), innermost_pid(process->pid()), m_world->limits_probe());
+  return Run(std::move(program), process, std::move(clock), process->pid_inside(), m_world->limits_probe());
 }
 
 CheckWorld::~CheckWorld() {

@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -60,6 +62,30 @@ std::vector<std::pair<int, rlim_t>> rlimits_of(const ResourceLimits& l) {
   out.emplace_back(RLIMIT_CORE, 0);
   return out;
 }
+
+// This thread's children are born in a world's pid namespace while it
+// lives (setns(CLONE_NEWPID) changes only the calling thread's namespace for
+// its next children, never its own): the program is then the grader's own
+// child, with no process in between to enter the namespace and clone it.
+// Taken around one clone; at its end, this thread's children are the host's again.
+class ChildrenBornInWorld {
+ public:
+  explicit ChildrenBornInWorld(int world_pidfd) {
+    if (::setns(world_pidfd, CLONE_NEWPID) != 0)
+      throw SyscallError("setns", "the world's init (pidfd), CLONE_NEWPID (for this thread's next child)", errno);
+  }
+  ~ChildrenBornInWorld() {
+    // Our own pid namespace is the one this thread's children are born in again.
+    static const int own = ::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+    if (own < 0 || ::setns(own, CLONE_NEWPID) != 0) {
+      // Every later child and thread of this thread would be born in the world: nothing can go on.
+      std::fprintf(stderr, "labgrade: setns(/proc/self/ns/pid, CLONE_NEWPID) failed (%s): aborting\n", std::strerror(errno));
+      std::abort();
+    }
+  }
+  ChildrenBornInWorld(const ChildrenBornInWorld&) = delete;
+  ChildrenBornInWorld& operator=(const ChildrenBornInWorld&) = delete;
+};
 
 }  // namespace
 
@@ -170,33 +196,47 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
       throw SyscallError("socketpair", "AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC", errno);
     listener_ours.reset(pair[0]);
     listener_theirs.reset(pair[1]);
-    plan.watch = &SeccompFilter::watch(options.count_forks);
+    // One filter for both: the refused calls and the watched ones.
+    plan.watch = options.seccomp != nullptr ? &options.seccomp->watching(options.count_forks)
+                                            : &SeccompFilter::watch(options.count_forks);
+    plan.seccomp = nullptr;
     plan.listener_socket = listener_theirs.get();
   }
   self->m_signal_guard = options.signal_guard;
 
   // The child shares our memory until its execve (no copy of the grader's
-  // pages, as posix_spawn); but entering a user namespace needs a memory of
-  // its own (setns refuses a shared one), so that child is forked.
+  // pages, as posix_spawn). Into a world: as root, it is born in the world's
+  // pid namespace and enters the others itself; in a user namespace (setns
+  // refuses a shared memory, and the grader may not enter the pid namespace
+  // from outside it) a forked child enters them all and clones the program.
+  const bool into_world = options.join_pidfd >= 0;
+  const bool own_memory = into_world && (options.join_flags & CLONE_NEWUSER) != 0;
   struct Start {
     const ChildPlan& plan;
     const SpawnOptions& options;
+    bool born_in_world;
     int report_fd;
     char* program_stack;
-  } start{plan, options, report.write.get(), nullptr};
+    pid_t* pid_in_world;  // written by a child born in the world (it shares our memory)
+  } start{plan, options, into_world && !own_memory, report.write.get(), nullptr, nullptr};
+  pid_t pid_in_world = -1;
+  start.pid_in_world = &pid_in_world;
   auto child_body = [](void* p) -> int {
     const Start& s = *static_cast<const Start*>(p);
     // Into the world's cgroup first: everything it starts is counted there.
     for (int fd : s.plan.cgroup_fds) {
       if (::write(fd, "0", 1) != 1) child_fail(s.plan.error_fd, k_step_cgroup);
     }
-    if (s.options.join_pidfd >= 0)
+    if (s.born_in_world) {
+      *s.pid_in_world = static_cast<pid_t>(::syscall(SYS_getpid));  // as the world numbers it
+      if (::setns(s.options.join_pidfd, s.options.join_flags & ~CLONE_NEWPID) != 0) child_fail(s.plan.error_fd, k_step_setns);
+    } else if (s.options.join_pidfd >= 0) {
       enter_world_and_exec(s.plan, s.options.join_pidfd, s.options.join_flags, s.report_fd, s.program_stack);
+    }
     exec_child(s.plan);
   };
   ChildStacks stacks;
   start.program_stack = stacks.top(1);
-  const bool own_memory = (options.join_flags & CLONE_NEWUSER) != 0 && options.join_pidfd >= 0;
   self->m_start = Clock::now();
   pid_t child = -1;
   if (injected_fault("fork", EAGAIN)) {
@@ -204,6 +244,14 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
   } else if (own_memory) {
     child = ::fork();
     if (child == 0) child_body(&start);
+  } else if (start.born_in_world) {
+    int clone_errno = 0;
+    {
+      ChildrenBornInWorld born(options.join_pidfd);
+      child = start_sharing_memory(child_body, &start, stacks.top(0), 0);
+      clone_errno = errno;
+    }
+    errno = clone_errno;
   } else {
     child = start_sharing_memory(child_body, &start, stacks.top(0), 0);
   }
@@ -218,7 +266,7 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
   err.write.reset();
 
   pid_t program = child;
-  if (options.join_pidfd >= 0) {
+  if (own_memory) {
     pid_t reported = -1;
     ssize_t n = ::read(report.read.get(), &reported, sizeof reported);
     int status = 0;
@@ -229,7 +277,7 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
   ssize_t n = ::read(errors.read.get(), &failure, sizeof failure);
   if (n == static_cast<ssize_t>(sizeof failure) || program < 0) {
     if (program > 0) ::waitpid(program, nullptr, 0);
-    else if (options.join_pidfd < 0) ::waitpid(child, nullptr, 0);
+    else if (!own_memory) ::waitpid(child, nullptr, 0);
     throw SyscallError(step_name(failure.step), fmt::format("\"{}\"", options.argv[0]), failure.err);
   }
   self->m_pid = program;
@@ -241,8 +289,10 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
       throw GraderError(fmt::format("{}: the seccomp listener watching its signals and processes did not arrive", self->m_name));
     }
     if (options.count_forks) self->m_forks = 0;
-    if (self->m_signal_guard) self->m_tree_root = self->m_signal_guard->numbers_like_host() ? program : innermost_pid(program);
   }
+  // Its pid as its world numbers it: a child born there said it; read from /proc otherwise.
+  self->m_pid_inside = start.born_in_world ? pid_in_world : into_world ? innermost_pid(program) : program;
+  if (self->m_signal_guard) self->m_tree_root = self->m_signal_guard->numbers_like_host() ? program : self->m_pid_inside;
 
   self->m_pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, program, 0)));
   if (!self->m_pidfd) {

@@ -7,7 +7,6 @@
 
 #include "labgrade/error.hpp"
 #include "labgrade/host_command.hpp"
-#include "labgrade/proc_files.hpp"
 #include "labgrade/socket_inspector.hpp"
 #include "labgrade/world.hpp"
 
@@ -56,7 +55,7 @@ void World::start_rpcbind() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  m_services.push_back(innermost_pid(rpcbind->pid()));
+  m_services.push_back(rpcbind->pid_inside());
 }
 
 }  // namespace labgrade

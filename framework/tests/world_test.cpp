@@ -286,6 +286,27 @@ TEST_F(NamespacedWorld, InitIsPidOneInside) {
   EXPECT_EQ(init_cmdline.find("/bin/sh"), std::string::npos) << "pid 1 inside is the program";
 }
 
+// A program in a world is the grader's own child (it waits for it), numbered
+// by the world as pid_inside() says; the thread that started it makes its
+// next processes and threads on the host again.
+TEST_F(NamespacedWorld, AProgramIsTheGradersChildAndTheThreadsNextChildrenAreTheHosts) {
+  World world(small_world());
+  auto p = world.spawn(shell("echo $$ $PPID"));
+  ASSERT_TRUE(p->wait().exited_with(0)) << p->stderr_text();
+  std::istringstream out(p->stdout_text());
+  long inside = -1, parent = -1;
+  out >> inside >> parent;
+  EXPECT_EQ(inside, p->pid_inside());
+  EXPECT_EQ(parent, 0) << "its parent is outside its world (the grader), numbered 0 there";
+
+  auto host = Process::spawn(shell("echo $$"));
+  ASSERT_TRUE(host->wait().exited_with(0)) << host->stderr_text();
+  EXPECT_EQ(std::stol(host->stdout_text()), host->pid()) << "a later program of this thread was born in the world";
+  EXPECT_EQ(host->pid_inside(), host->pid());
+  std::thread thread([] {});  // a thread is refused where the thread's children would be another namespace's
+  thread.join();
+}
+
 TEST_F(NamespacedWorld, ProgramsRunInTheWorkdirWithASmallEnvironment) {
   ::setenv("LABGRADE_TEST_SECRET", "grader only", 1);
   World world(small_world());

@@ -151,6 +151,9 @@ class Process {
   Process& operator=(const Process&) = delete;
 
   pid_t pid() const noexcept { return m_pid; }
+  /// Its pid as its own world numbers it (in a pid namespace: what its
+  /// programs see); pid() where it runs on the host.
+  pid_t pid_inside() const noexcept { return m_pid_inside; }
   /// Readable once the program has ended (for poll).
   int pidfd() const noexcept { return m_pidfd.get(); }
   const std::string& name() const noexcept { return m_name; }
@@ -225,6 +228,7 @@ class Process {
   std::atomic<int> m_forks{-1};   // processes it and its descendants made; -1: not counted
   std::optional<SignalGuard> m_signal_guard;
   pid_t m_tree_root = -1;         // its pid as the guard's /proc numbers it
+  pid_t m_pid_inside = -1;        // its pid as its world numbers it
   std::string m_refused_signal;   // under m_mutex
   std::atomic<bool> m_stop{false};  // the handle is going: stop serving the listener
   std::string m_stdin_pending;

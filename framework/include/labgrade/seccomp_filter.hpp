@@ -42,6 +42,23 @@ class SeccompFilter {
   /// then answers ENOSYS, so that the C library falls back to clone, whose
   /// flags a filter can read.
   static const SeccompFilter& watch(bool count_forks);
+  /// This filter's rules and watch(count_forks)'s in one filter: what a
+  /// program that is both refused calls and watched installs (the kernel
+  /// checks and compiles each filter installed: one costs less than two).
+  const SeccompFilter& watching(bool count_forks) const;
+
+  /// What a filter holds: the refused calls, the host's socket families,
+  /// a service's answers, and what it reports to a listener.
+  enum class Watch { nothing, signals, signals_and_forks };
+  struct Rules {
+    bool refuse = true;    // refused() kills the process
+    bool host = false;     // socket() of refused_socket_families(): EACCES
+    bool service = false;  // for_services()'s answers
+    Watch watch = Watch::nothing;
+  };
+  /// The filter of these rules (built once, on first use; throws SyscallError
+  /// if libseccomp cannot build it).
+  static const SeccompFilter& with(const Rules& rules);
 
   /// Sets no_new_privs and installs the filter on the calling thread: only
   /// prctl and seccomp, safe after fork. Returns false (errno set) on failure.
@@ -51,10 +68,11 @@ class SeccompFilter {
   int install_with_listener() const noexcept;
 
   using Program = std::vector<sock_filter>;  // the BPF exported by libseccomp
-  explicit SeccompFilter(Program program) : m_program(std::move(program)) {}
 
  private:
+  SeccompFilter(Program program, const Rules& rules) : m_program(std::move(program)), m_rules(rules) {}
   Program m_program;
+  Rules m_rules;
 };
 
 }  // namespace labgrade
