@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "labgrade/error.hpp"
+#include "labgrade/worlds_ahead.hpp"
 #include "check_internal.hpp"
 
 namespace labgrade {
@@ -232,6 +233,7 @@ Run CheckWorld::run(Program program) {
 CheckWorld::~CheckWorld() {
   if (!m_world) return;  // moved from
   ReplayJournal::current().world_ended(*m_world);
+  if (m_ahead != nullptr) m_ahead->end(std::move(m_world));  // ended now, torn down behind
   for (const auto& [who, process] : m_student_processes) {
     std::string why = process->refused_signal();
     if (why.empty()) continue;
@@ -353,8 +355,7 @@ CheckWorld LabCheck::new_world() { return make_world(false); }
 
 CheckWorld LabCheck::new_world_with_cores_to_itself() { return make_world(true); }
 
-CheckWorld LabCheck::make_world(bool cores_to_itself) {
-  GradingContext& ctx = context();
+WorldOptions check_world_options(const GradingContext& ctx, bool cores_to_itself) {
   WorldOptions options;
   options.shm_mb = ctx.lab.limits.shm_mb;
   options.workdir_mb = ctx.lab.limits.workdir_mb;
@@ -368,6 +369,12 @@ CheckWorld LabCheck::make_world(bool cores_to_itself) {
   options.loopback = ctx.lab.loopback;
   options.rpcbind = ctx.lab.rpcbind;
   options.hidden = {ctx.lab.dir(), ctx.lab.reference_dir};
+  return options;
+}
+
+CheckWorld LabCheck::make_world(bool cores_to_itself) {
+  GradingContext& ctx = context();
+  const WorldOptions options = check_world_options(ctx, cores_to_itself);
   if (ctx.lab.needs_namespaces() && detect_isolation() == Isolation::none) {
     throw GraderError("this lab's programs need a network of their own (a loopback in a network namespace), and "
                       "this machine gives labgrade no namespaces (" + isolation_fallback_reason() +
@@ -376,12 +383,12 @@ CheckWorld LabCheck::make_world(bool cores_to_itself) {
   // Other runners' checks share the submission's cores; one that needs them waits for those to end.
   std::chrono::steady_clock::duration waited{};
   if (ctx.cores != nullptr) waited = cores_to_itself ? ctx.cores->own() : ctx.cores->share();
-  auto world = std::make_unique<World>(options);
+  auto world = ctx.worlds != nullptr ? ctx.worlds->take(options) : std::make_unique<World>(options);
   waited += world->waited();
   // A world may wait for the machine (isolation off: one at a time; or for
   // the cores): that wait is not the check's time.
   if (ctx.deadline != std::chrono::steady_clock::time_point::max()) ctx.deadline += waited;
-  return CheckWorld(std::move(world));
+  return CheckWorld(std::move(world), ctx.worlds);
 }
 
 void LabCheck::SetUp() {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -15,6 +16,7 @@
 #include "labgrade/phase_trace.hpp"
 #include "labgrade/replay_journal.hpp"
 #include "labgrade/world.hpp"
+#include "labgrade/worlds_ahead.hpp"
 
 namespace labgrade {
 
@@ -146,6 +148,10 @@ int run_checks_main(const fs::path& context_file) {
                      context.at("groups").get<std::map<std::string, std::string>>(), context.at("runner").get<int>());
   SharedCores cores(context.at("cores").get<std::string>());
   ctx.cores = &cores;
+  // The first check's world is made while the compilers work, each next one while a check runs.
+  WorldsAhead worlds(context.at("cores").get<std::string>());
+  ctx.worlds = &worlds;
+  worlds.prepare(check_world_options(ctx, false));
 
   // The runner runs the lab's selected checks, whatever the environment says.
   for (const char* name : {"GTEST_TOTAL_SHARDS", "GTEST_SHARD_INDEX", "GTEST_FILTER", "GTEST_SHUFFLE"}) ::unsetenv(name);
@@ -162,7 +168,7 @@ int run_checks_main(const fs::path& context_file) {
   trace_phase("runner ready");
   int failures = RUN_ALL_TESTS();  // the verdicts are in the results file
   (void)failures;
-  trace_phase("runner ends");
+  trace_phase(fmt::format("runner ends ({} of its checks' worlds made ahead)", worlds.taken_ready()));
   GradingContext::current() = nullptr;
   return 0;
 }

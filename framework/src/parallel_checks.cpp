@@ -96,6 +96,16 @@ std::chrono::steady_clock::duration SharedCores::share() {
   return waited;
 }
 
+bool SharedCores::try_share() {
+  if (m_held != Held::none) return true;
+  while (::flock(m_fd.get(), LOCK_SH | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) return false;
+    if (errno != EINTR) throw SyscallError("flock", fmt::format("\"{}\", LOCK_SH | LOCK_NB", m_path), errno);
+  }
+  m_held = Held::shared;
+  return true;
+}
+
 std::chrono::steady_clock::duration SharedCores::own() {
   if (m_held == Held::owned) return {};
   // From shared, flock(2) lets the shared lock go before it waits: two

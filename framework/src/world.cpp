@@ -224,7 +224,7 @@ void World::start_init(const WorldOptions& options) {
 }
 
 World::Census World::census() const {
-  if (m_torn_down) throw GraderError("World::census after tear_down");
+  if (m_ended) throw GraderError("World::census after its end");
   if (m_isolation == Isolation::none) {
     // No pid namespace: we are the subreaper every orphan comes back to (one
     // world at a time); our own programs are our children too, and not orphans.
@@ -271,7 +271,7 @@ std::shared_ptr<Process> World::spawn(SpawnOptions options) {
 }
 
 std::shared_ptr<Process> World::launch(SpawnOptions options, const SeccompFilter& filter) {
-  if (m_torn_down) throw GraderError("World::spawn after tear_down");
+  if (m_ended) throw GraderError("World::spawn after its end");
   if (options.cwd.empty()) options.cwd = workdir();
   // A small fixed environment (nothing of the grader's), which the caller's entries override.
   std::vector<std::string> env = options.env;
@@ -302,15 +302,22 @@ std::shared_ptr<Process> World::launch(SpawnOptions options, const SeccompFilter
   return process;
 }
 
-// Teardown as a list of steps: tell the init to end the world (it kills
-// every process in the namespace) → reap our own programs (the init's exit
-// waits for them) → reap the init. Without isolation: kill our programs'
-// groups and every daemon that came back to us, then remove what the world made.
-void World::tear_down() noexcept {
-  if (m_torn_down) return;
-  m_torn_down = true;
+// The end: tell the init to end the world (it kills every process in the
+// namespace) → kill and reap our own programs (the init's exit waits for them).
+void World::end() noexcept {
+  if (m_ended) return;
+  m_ended = true;
   m_control.reset();
   for (auto& process : m_processes) process->kill();
+}
+
+// Teardown as a list of steps: the end → reap the init (its exit takes the
+// namespaces with it) → let the network go. Without isolation: kill every
+// daemon that came back to us, then remove what the world made.
+void World::tear_down() noexcept {
+  if (m_torn_down) return;
+  end();
+  m_torn_down = true;
   if (m_init_pid > 0) {
     int status = 0;
     while (::waitpid(m_init_pid, &status, 0) < 0 && errno == EINTR) {

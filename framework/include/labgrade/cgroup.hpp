@@ -45,6 +45,8 @@ std::string describe(const CgroupSupport& support);
 struct CgroupLimits {
   long memory_mb = 256;  // every process of the world and its /dev/shm together
   long processes = 64;   // processes and threads of the world at once
+
+  bool operator==(const CgroupLimits&) const = default;
 };
 
 class WorldCgroup {

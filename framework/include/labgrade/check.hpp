@@ -46,6 +46,8 @@
 
 namespace labgrade {
 
+class WorldsAhead;
+
 /// What a check found wrong, in the student's terms.
 struct Failure {
   std::string expected;
@@ -102,12 +104,18 @@ struct GradingContext {
   std::map<std::string, Outcome> outcomes;
   /// The submission's cores, shared with the other runners' worlds (null: none to share with).
   SharedCores* cores = nullptr;
+  /// The runner's worlds made ahead (null: each made when asked for).
+  WorldsAhead* worlds = nullptr;
 
   /// A program built, waiting for the grader to finish it; the wait is not
   /// the check's time (its deadline moves by it).
   const BuildResult& build(Whose whose, const std::string& program, const std::string& variant);
   static GradingContext*& current();
 };
+
+/// The world a check of this context gets (lab.toml's limits, names and
+/// files, the grader's folders hidden), with the cores to itself or shared.
+WorldOptions check_world_options(const GradingContext& ctx, bool cores_to_itself);
 
 enum class Role { student, peer, reference };
 
@@ -365,10 +373,12 @@ class SysvVerdict : public Verdict {
   std::string m_what;
 };
 
-/// One check's world: runs programs and looks inside. Torn down with its owner.
+/// One check's world: runs programs and looks inside. Ends with its owner
+/// (torn down then, or behind by the runner's WorldsAhead when given one).
 class CheckWorld {
  public:
-  explicit CheckWorld(std::unique_ptr<World> world) : m_world(std::move(world)) {}
+  explicit CheckWorld(std::unique_ptr<World> world, WorldsAhead* ahead = nullptr)
+      : m_world(std::move(world)), m_ahead(ahead) {}
   CheckWorld(CheckWorld&&) noexcept = default;
   CheckWorld& operator=(CheckWorld&&) noexcept = default;
   /// A student's program that tried to signal outside its own process tree
@@ -449,6 +459,7 @@ class CheckWorld {
   std::string after_last_run() const;
 
   std::unique_ptr<World> m_world;
+  WorldsAhead* m_ahead = nullptr;  // tears the world down behind (null: torn down here)
   std::vector<std::string> m_programs_run;  // who, in the order first started
   std::vector<std::pair<std::string, std::shared_ptr<Process>>> m_student_processes;  // who, its process
 };

@@ -65,6 +65,8 @@ class SharedCores {
 
   /// Shares the cores (a no-op when this already holds them): the time waited.
   std::chrono::steady_clock::duration share();
+  /// Shares them if no one has them to itself now, without waiting: whether it does.
+  bool try_share();
   /// Has them to itself: waits until no one else shares them.
   std::chrono::steady_clock::duration own();
   /// Lets them go (at the end of a check; after the compilers).

@@ -130,6 +130,8 @@ struct WorldOptions {
   /// start: GraderError. Not a program of the check's: the deadlock watch
   /// leaves it out, and the world's end ends it.
   bool rpcbind = false;
+
+  bool operator==(const WorldOptions&) const = default;
 };
 
 /// The port a world's rpcbind listens on (WorldOptions::rpcbind).
@@ -200,7 +202,13 @@ class World {
   /// What can tell, later, which of its limits the world hit.
   WorldLimitsProbe limits_probe() const;
 
-  /// Kills everything in the world now; the world can't be used afterwards.
+  /// Ends the world now: its init kills every process in it, and its
+  /// programs started here are killed and reaped; it can't be used
+  /// afterwards. With namespaces the init may still be exiting (its exit
+  /// takes the namespaces with it): tear_down() waits for that.
+  void end() noexcept;
+  /// Ends the world and lets everything of it go (waits for its init, frees
+  /// its network, cgroup and uid; without namespaces, removes what it made).
   void tear_down() noexcept;
 
  private:
@@ -240,6 +248,7 @@ class World {
   QuietNetwork m_network;  // root: a pooled network namespace (else the init makes its own)
   long m_shm_mb = 0;
   long m_workdir_mb = 0;
+  bool m_ended = false;
   bool m_torn_down = false;
   bool m_spinning_is_waiting = false;
 };
