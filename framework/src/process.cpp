@@ -235,7 +235,7 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
     }
     exec_child(s.plan);
   };
-  ChildStacks stacks;
+  static thread_local ChildStacks stacks;  // this thread's, made once: no map, fault and unmap a spawn
   start.program_stack = stacks.top(1);
   self->m_start = Clock::now();
   pid_t child = -1;

@@ -92,8 +92,7 @@ World::World(const WorldOptions& options) : World(options, detect_isolation()) {
 // The world's set-up as a list of steps: the locks it waits for → its cgroup
 // → its user → (no namespaces: the host, one world at a time) or its init.
 World::World(const WorldOptions& options, Isolation isolation)
-    : m_isolation(isolation), m_workdir("labgrade-world-", options.scratch_parent),
-      m_workdir_bind(options.workdir_bind), m_shm_names(options.shm_names), m_mq_names(options.mq_names),
+    : m_isolation(isolation), m_workdir_bind(options.workdir_bind), m_shm_names(options.shm_names), m_mq_names(options.mq_names),
       m_files(options.files), m_shm_mb(options.shm_mb), m_workdir_mb(options.workdir_mb),
       m_spinning_is_waiting(options.spinning_is_waiting) {
   const auto asked = std::chrono::steady_clock::now();
@@ -156,7 +155,12 @@ void World::start_init(const WorldOptions& options) {
   plan.control_fd = control.read.get();
   plan.status_fd = status.write.get();
   plan.sync_fd = user_ns ? sync.read.get() : -1;
-  plan.root = m_workdir.path().string();
+  // The root is mounted over the init's view of /sys, a folder every Linux
+  // has and nothing of the world comes from (its mount namespace is private:
+  // the host never sees it), then becomes "/". No folder of the host is made
+  // for it: removing one a world was mounted on waits for an RCU grace
+  // period (0.1 ms a world).
+  plan.root = "/sys";
   plan.system = &detail::system_folders();
   detail::add_etc(plan, {program_uid(), user_ns ? SandboxUser::k_uid_in_user_namespace : m_user.gid()}, options.rpcbind);
   const std::string owner = as_root ? fmt::format(",uid={},gid={}", m_user.uid(), m_user.gid()) : "";

@@ -224,7 +224,8 @@ std::string host_containment(bool posix_queues) {
 // machine taken (one world at a time), what was there first refused, and a
 // Landlock domain where the kernel has one. The compiler's world holds no lock.
 void World::begin_on_host(const WorldOptions& options, std::chrono::steady_clock::time_point asked) {
-  m_workdir_inside = m_workdir_bind.empty() ? m_workdir.path() : m_workdir_bind;
+  if (m_workdir_bind.empty()) m_workdir.emplace("labgrade-world-", options.scratch_parent);
+  m_workdir_inside = m_workdir_bind.empty() ? m_workdir->path() : m_workdir_bind;
   give_to_programs(m_workdir_inside);
   if (landlock_support().abi > 0 && (m_mq_names.empty() || mqueue_mounted())) {
     LandlockPolicy policy;

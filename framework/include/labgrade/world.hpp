@@ -14,8 +14,9 @@
 // urandom, a size-capped /dev/shm, its own /dev/mqueue, /proc and /tmp, and
 // the working directory /work; nothing else of the machine. Its programs run
 // as an unprivileged user (as root, a uid of the world's own: see
-// sandbox_user.hpp), enter it with setns(pidfd) and are created with
-// CLONE_PARENT, so the grader waits for them directly; they are executed
+// sandbox_user.hpp), are born in its pid namespace and enter the others
+// with setns(pidfd), children of the grader, which waits for them directly
+// (process.hpp); they are executed
 // through a descriptor the grader opened, so their binaries need not be
 // inside. Tearing the world down kills everything in it: the init sends
 // SIGCONT and SIGKILL to every process of the namespace, and its exit takes
@@ -101,7 +102,7 @@ struct WorldOptions {
   std::vector<std::string> shm_names;      // removed by name when isolation is off
   std::vector<std::string> mq_names;       // POSIX message queues, the same
   std::vector<std::string> files;          // empty files made in the working directory
-  std::filesystem::path scratch_parent;    // where the working directory is made; default $TMPDIR
+  std::filesystem::path scratch_parent;    // without namespaces: where the working directory is made; default $TMPDIR
   /// Limits for the whole world, held by a cgroup where the machine has one
   /// (cgroup_support()); without, every program keeps only its own rlimits.
   std::optional<CgroupLimits> world_limits;
@@ -226,7 +227,7 @@ class World {
   void prepare_host_spawn(SpawnOptions& options);
 
   Isolation m_isolation;
-  TempDir m_workdir;  // with namespaces: where the world's root is mounted before pivot_root
+  std::optional<TempDir> m_workdir;  // without namespaces: the programs' working directory
   std::filesystem::path m_workdir_inside;
   std::filesystem::path m_workdir_bind;
   SandboxUser m_user;
