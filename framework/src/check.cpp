@@ -225,6 +225,7 @@ Run CheckWorld::run(Program program) {
   const std::optional<InputFile> input = options.stdin_file;
   const auto spawned = std::chrono::steady_clock::now();
   auto process = m_world->spawn(std::move(options));
+  if (m_ahead != nullptr) m_ahead->next();  // the next check's world, while this one's programs run
   ReplayJournal::current().started(process, *m_world, replay, input, spawned);
   if (is_student) m_student_processes.emplace_back(program.who(), process);
   return Run(std::move(program), process, std::move(clock), process->pid_inside(), m_world->limits_probe());

@@ -58,13 +58,26 @@ std::unique_ptr<World> WorldsAhead::take(const WorldOptions& options) {
       }
     }
   }
-  prepare(options);  // the next one, while this one is used
+  if (can_wait(options)) {
+    std::lock_guard lock(m_mutex);
+    m_last_taken = options;
+  }
   return world ? std::move(world) : std::make_unique<World>(options);
+}
+
+void WorldsAhead::next() {
+  std::optional<WorldOptions> options;
+  {
+    std::lock_guard lock(m_mutex);
+    options = m_last_taken;
+  }
+  if (options) prepare(*options);
 }
 
 void WorldsAhead::end(std::unique_ptr<World> world) {
   if (!world) return;
   world->end();
+  next();
   if (world->isolation() == Isolation::none) return;  // torn down here: the host is one world at a time
   {
     std::lock_guard lock(m_mutex);

@@ -1,11 +1,13 @@
 // Worlds made ahead and torn down behind: a world taken is the one made
-// ahead and works; other options, or a world that cannot wait, are made
+// ahead and works, and the next is made once asked for (next() or end()); other options, or a world that cannot wait, are made
 // when asked; a world let go ends at once and leaves nothing; a check that
 // has the cores to itself never waits for a world being made.
 #include "labgrade/worlds_ahead.hpp"
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -34,6 +36,17 @@ SpawnOptions shell(const std::string& script) {
 
 bool gone(pid_t pid) { return test::process_state(pid) == 0; }
 
+// This process's children now (a world's init is one until it is reaped).
+std::size_t children_now() {
+  std::size_t count = 0;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    std::istringstream children(test::read_text(task.path() / "children"));
+    for (pid_t pid; children >> pid;) ++count;
+  }
+  return count;
+}
+
 class WorldsAheadTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -49,7 +62,7 @@ TEST_F(WorldsAheadTest, AWorldTakenIsTheOneMadeAheadAndWorks) {
   auto p = world->spawn(shell("echo hello > greeting; cat greeting"));
   ASSERT_TRUE(p->wait().exited_with(0)) << p->stderr_text();
   EXPECT_EQ(p->stdout_text(), "hello\n");
-  // The next one was begun by the take: a second world is ready too, and another.
+  ahead.next();  // as a check does once its first program runs
   auto second = ahead.take(small_world());
   EXPECT_EQ(ahead.taken_ready(), 2);
   EXPECT_NE(second->init_pid(), world->init_pid());
@@ -92,15 +105,28 @@ TEST_F(WorldsAheadTest, AWorldLetGoEndsAtOnceAndLeavesNothing) {
   EXPECT_TRUE(gone(init)) << "the world's init " << init << " was left behind";
 }
 
+TEST_F(WorldsAheadTest, TheNextWorldIsBegunByTheLastOnesEnd) {
+  WorldsAhead ahead;
+  auto first = ahead.take(small_world());  // made now: nothing was prepared
+  EXPECT_EQ(ahead.taken_ready(), 0);
+  ahead.end(std::move(first));
+  auto second = ahead.take(small_world());
+  EXPECT_EQ(ahead.taken_ready(), 1) << "the end of a world did not begin the next";
+  ahead.end(std::move(second));
+}
+
 TEST_F(WorldsAheadTest, AWorldMadeAheadAndNeverTakenLeavesNothing) {
+  const std::size_t children_before = children_now();
   pid_t init = -1;
   {
     WorldsAhead ahead;
     ahead.prepare(small_world());
-    auto taken = ahead.take(small_world());  // waits for the first: then the next is being made
+    auto taken = ahead.take(small_world());  // waits for the first
     init = taken->init_pid();
+    ahead.next();  // and one more, never taken
   }
   EXPECT_TRUE(gone(init));
+  EXPECT_EQ(children_now(), children_before) << "a world made ahead and never taken was left behind";
 }
 
 // A check that has the submission's cores to itself: the thread never makes

@@ -1,14 +1,14 @@
 // Worlds made before a check asks for one, and torn down after it: a
-// thread of the check runner's makes the next world while the current check
-// runs (and the first one while the compilers work), so that a check's world
-// is ready when it asks; and when a check lets its world go, the world ends
-// at once (World::end: nothing of it runs on) and the thread waits for its
-// init and frees the rest.
+// thread of the check runner's makes the next world while the current
+// check's programs run (and the first one while the compilers work), so that
+// a check's world is ready when it asks; and when a check lets its world go,
+// the world ends at once (World::end: nothing of it runs on) and the thread
+// waits for its init and frees the rest.
 //
 //   WorldsAhead ahead(scratch / "cores.lock");
 //   ahead.prepare(options);                     // the first, made now on its thread
-//   std::unique_ptr<World> w = ahead.take(options);  // ready; the next is begun
-//   ...
+//   std::unique_ptr<World> w = ahead.take(options);  // ready
+//   w->spawn(...); ahead.next();                // the next, while this one's programs run
 //   ahead.end(std::move(w));                    // ended now, torn down behind
 //
 // Only a world that can wait idle is made ahead: in namespaces, without the
@@ -54,9 +54,16 @@ class WorldsAhead {
   void prepare(const WorldOptions& options);
 
   /// A world of these options: the one made ahead, waited for if it is being
-  /// made, or else one made now; then the next one is begun. A world made
-  /// ahead that failed is made again now (its error, if any, is then this call's).
+  /// made, or else one made now. A world made ahead that failed is made again
+  /// now (its error, if any, is then this call's). The next one is begun by
+  /// next() or end(), whichever comes first: not while the world's first
+  /// program starts.
   std::unique_ptr<World> take(const WorldOptions& options);
+
+  /// Begins the next world, of the last options taken that can wait (a
+  /// check calls it once its first program has started: its own start is
+  /// never slowed by the making).
+  void next();
 
   /// Ends `world` now (World::end) and tears it down on the thread (in
   /// namespaces; a world of the host is torn down now, by the caller).
@@ -73,6 +80,7 @@ class WorldsAhead {
   std::condition_variable m_changed;
   std::optional<WorldOptions> m_wanted;    // to be made next
   std::optional<WorldOptions> m_made_for;  // what m_ready is (or is being made) for
+  std::optional<WorldOptions> m_last_taken;
   std::unique_ptr<World> m_ready;
   std::vector<std::unique_ptr<World>> m_to_tear_down;
   bool m_making = false;
