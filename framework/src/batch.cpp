@@ -186,6 +186,7 @@ BatchResult grade_batch(const LabSpec& lab, const fs::path& submissions, const B
   GradeOptions grading = options.grading;
   grading.jobs = 1;  // the students are the parallelism
   grading.check_jobs = 1;
+  grading.worlds_ahead = jobs < static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (grading.cache_dir.empty()) grading.cache_dir = default_cache_dir();
   detect_isolation();
   cgroup_support();  // also removes the groups of a run killed earlier, even when nobody is graded now

@@ -145,7 +145,7 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
   for (const auto& test : selected) budget += lab.check(test)->timeout;
   trace_phase("runners start");
   CheckRunners runners({lab, checks.runner, scratch.path(), selected, options.check_jobs, isolation,
-                        isolation_fallback_reason(), !options.keep.empty(), budget});
+                        isolation_fallback_reason(), !options.keep.empty(), budget, options.worlds_ahead});
   trace_phase("runners started");
   Builds reference, student;
   try {

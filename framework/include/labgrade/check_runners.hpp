@@ -40,6 +40,7 @@ struct RunnersSetup {
   std::string isolation_note;
   bool journal = false;                // --keep: failed checks' journals are written (journal_dir())
   double time_limit = 60;              // each runner's, in wall seconds
+  bool worlds_ahead = true;            // each runner makes its next world while a check runs
 };
 
 class CheckRunners {

@@ -39,6 +39,10 @@ struct GradeOptions {
   std::filesystem::path cache_dir;  // reference builds; empty: default_cache_dir()
   int jobs = 0;                     // compilers at once; 0: the number of cores
   int check_jobs = 0;               // check runners at once (checks in parallel); 0: the number of cores
+  /// Each check runner makes the next check's world while a check runs
+  /// (worlds_ahead.hpp): off where other gradings already fill the cores (a
+  /// batch of as many students at once as cores), which it would only slow.
+  bool worlds_ahead = true;
   std::vector<std::string> only;    // run just these checks (test names); empty: all
   /// Called on the grading thread as the builds start and each check starts and ends.
   std::function<void(const GradeEvent&)> progress;
