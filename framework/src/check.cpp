@@ -234,7 +234,13 @@ Run CheckWorld::run(Program program) {
 CheckWorld::~CheckWorld() {
   if (!m_world) return;  // moved from
   ReplayJournal::current().world_ended(*m_world);
-  if (m_ahead != nullptr) m_ahead->end(std::move(m_world));  // ended now, torn down behind
+  if (m_ahead != nullptr) {
+    try {
+      m_ahead->end(std::move(m_world));  // ended now, torn down behind
+    } catch (const std::exception&) {
+      // Torn down here instead (the world went down with the call).
+    }
+  }
   for (const auto& [who, process] : m_student_processes) {
     std::string why = process->refused_signal();
     if (why.empty()) continue;

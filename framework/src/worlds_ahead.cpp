@@ -46,6 +46,7 @@ std::unique_ptr<World> WorldsAhead::take(const WorldOptions& options) {
   std::unique_ptr<World> world;
   if (can_wait(options)) {
     std::unique_lock lock(m_mutex);
+    m_last_taken = options;  // what next() makes
     if (m_made_for == options || m_wanted == options) {  // made, being made, or about to be
       m_taker_waits = true;
       m_changed.notify_all();
@@ -57,10 +58,6 @@ std::unique_ptr<World> WorldsAhead::take(const WorldOptions& options) {
         if (world) ++m_taken_ready;
       }
     }
-  }
-  if (can_wait(options)) {
-    std::lock_guard lock(m_mutex);
-    m_last_taken = options;
   }
   return world ? std::move(world) : std::make_unique<World>(options);
 }
