@@ -37,13 +37,6 @@ namespace {
 
 double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
-template <typename Body>
-double per_run_ms(int n, Body body) {
-  auto start = Clock::now();
-  for (int i = 0; i < n; ++i) body();
-  return ms(Clock::now() - start) / n;
-}
-
 // A body that says which part of its time counts (ms).
 double per_run_counted_ms(int n, const std::function<double()>& body) {
   double total = 0;
@@ -159,11 +152,12 @@ int main(int argc, char** argv) {
 
   WorldOptions networked = options;
   networked.loopback = true;  // a network namespace of its own, loopback up (never pooled)
-  double with_loopback = per_run_ms(std::max(1, n / 3), [&] { World w(networked); });
+  double with_loopback = per_run_counted_ms(std::max(1, n / 3), [&] { return timed([&] { World w(networked); }); });
   WorldOptions matchmaker = options;
   matchmaker.rpcbind = true;  // and its own rpcbind, ready (the rpc lab's worlds)
   const bool have_rpcbind = std::filesystem::exists("/usr/sbin/rpcbind") || std::filesystem::exists("/sbin/rpcbind");
-  double with_rpcbind = have_rpcbind ? per_run_ms(std::max(1, n / 10), [&] { World w(matchmaker); }) : 0.0;
+  double with_rpcbind =
+      have_rpcbind ? per_run_counted_ms(std::max(1, n / 10), [&] { return timed([&] { World w(matchmaker); }); }) : 0.0;
 
   auto print_steps = [](const Steps& st) {
     fmt::print("  its steps (medians): world {:.3f}, spawn {:.3f}, run until seen ended {:.3f}, end {:.3f} ms\n",

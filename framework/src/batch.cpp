@@ -182,11 +182,11 @@ BatchResult grade_batch(const LabSpec& lab, const fs::path& submissions, const B
       names.push_back(all_names[i]);
     }
   }
-  const int jobs = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int jobs = options.jobs > 0 ? options.jobs : core_count();
   GradeOptions grading = options.grading;
   grading.jobs = 1;  // the students are the parallelism
   grading.check_jobs = 1;
-  grading.worlds_ahead = jobs < static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  grading.worlds_ahead = worlds_ahead_for(jobs);
   if (grading.cache_dir.empty()) grading.cache_dir = default_cache_dir();
   detect_isolation();
   cgroup_support();  // also removes the groups of a run killed earlier, even when nobody is graded now

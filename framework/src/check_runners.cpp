@@ -95,7 +95,7 @@ void settle_compile_failures(std::vector<CheckResult>& checks) {
 
 int runners_for(int wanted, std::size_t groups, Isolation isolation) {
   if (isolation == Isolation::none) return 1;  // its worlds take the machine one at a time
-  int count = wanted > 0 ? wanted : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int count = wanted > 0 ? wanted : core_count();
   return std::max(1, std::min(count, static_cast<int>(groups)));
 }
 

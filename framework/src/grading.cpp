@@ -67,6 +67,10 @@ Checks find_checks(const LabSpec& lab, const std::vector<std::string>& own_runne
 
 }  // namespace
 
+int core_count() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+bool worlds_ahead_for(int gradings_at_once) { return gradings_at_once < core_count(); }
+
 std::string why_ungradable(const LabSpec& lab) {
   if (registered_checks(lab.suite).empty() && fs::is_directory(graders_dir(lab))) {
     if (!framework_files().usable()) return "its checks in " + graders_dir(lab).string() + " need labgrade-dev to compile";
@@ -125,7 +129,7 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
     if (options.only.empty() || std::find(options.only.begin(), options.only.end(), c.test) != options.only.end())
       selected.push_back(c.test);
   }
-  const int jobs = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int jobs = options.jobs > 0 ? options.jobs : core_count();
   const Isolation isolation = detect_isolation();
   CgroupMovesKeptWarm warm(cgroup_support());  // the worlds' programs join cgroups without waiting
 

@@ -218,9 +218,10 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
     int report_fd;
     char* program_stack;
     pid_t* pid_in_world;  // written by a child born in the world (it shares our memory)
-  } start{plan, options, into_world && !own_memory, report.write.get(), nullptr, nullptr};
+  };
+  static thread_local ChildStacks stacks;  // this thread's, made once: no map, fault and unmap a spawn
   pid_t pid_in_world = -1;
-  start.pid_in_world = &pid_in_world;
+  Start start{plan, options, into_world && !own_memory, report.write.get(), stacks.top(1), &pid_in_world};
   auto child_body = [](void* p) -> int {
     const Start& s = *static_cast<const Start*>(p);
     // Into the world's cgroup first: everything it starts is counted there.
@@ -235,8 +236,6 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
     }
     exec_child(s.plan);
   };
-  static thread_local ChildStacks stacks;  // this thread's, made once: no map, fault and unmap a spawn
-  start.program_stack = stacks.top(1);
   self->m_start = Clock::now();
   pid_t child = -1;
   if (injected_fault("fork", EAGAIN)) {

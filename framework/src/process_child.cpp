@@ -206,7 +206,7 @@ pid_t start_sharing_memory(int (*body)(void*), void* arg, char* stack, int flags
   child_fail(plan.error_fd, k_step_exec);
 }
 
-// In the world: enter its namespaces, then create the program with
+// In a world of its own user namespace: enter its namespaces, then create the program with
 // CLONE_PARENT so that the grader is its parent (it can wait4 it, with rusage)
 // while it lives in the world's pid namespace. Reports the program's pid.
 [[noreturn]] void enter_world_and_exec(const ChildPlan& plan, int pidfd, int flags, int report_fd, char* stack) {

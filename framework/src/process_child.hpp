@@ -93,8 +93,9 @@ class ChildStacks {
 /// reset_signals; `flags` may add CLONE_PARENT. Returns its pid, or -1 with errno.
 pid_t start_sharing_memory(int (*body)(void*), void* arg, char* stack, int flags) noexcept;
 
-/// In a world: enter its namespaces, then create the program with
-/// CLONE_PARENT (the grader is its parent, and can wait4 it with rusage)
+/// In a world of its own user namespace (a forked child: the grader may not
+/// set its children's pid namespace there): enter its namespaces, then
+/// create the program with CLONE_PARENT (the grader is its parent, and can wait4 it with rusage)
 /// inside the world's pid namespace, on `stack` (it shares memory);
 /// reports its pid on `report_fd`.
 [[noreturn]] void enter_world_and_exec(const ChildPlan& plan, int pidfd, int flags, int report_fd, char* stack);

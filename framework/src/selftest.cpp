@@ -183,7 +183,7 @@ SelftestResult selftest_lab(const LabSpec& lab, const GradeOptions& options) {
   std::vector<Report> reports(mutants.size());
   GradeOptions one_runner = options;  // the mutants are the parallelism
   one_runner.check_jobs = 1;
-  one_runner.worlds_ahead = k_parallel_mutants < static_cast<int>(std::thread::hardware_concurrency());
+  one_runner.worlds_ahead = worlds_ahead_for(k_parallel_mutants);
   std::atomic<std::size_t> next{0};
   std::vector<std::exception_ptr> errors(mutants.size());
   auto worker = [&] {

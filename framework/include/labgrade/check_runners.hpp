@@ -33,7 +33,7 @@ namespace labgrade {
 struct RunnersSetup {
   const LabSpec& lab;
   std::vector<std::string> command;    // the runner program and "__run-checks"
-  std::filesystem::path scratch;       // the grading's own folder (the worlds' folders go there)
+  std::filesystem::path scratch;       // the grading's own folder (without namespaces, the worlds' folders go there)
   std::vector<std::string> selected;   // the checks to run, in lab.toml's order
   int count = 1;                       // runners wanted (fewer when there are fewer groups of checks)
   Isolation isolation = Isolation::namespaces;

@@ -51,6 +51,13 @@ struct GradeOptions {
   std::filesystem::path keep;
 };
 
+/// The machine's cores (at least one): what "one per core" means.
+int core_count();
+
+/// GradeOptions::worlds_ahead for this many gradings at once (a batch's
+/// students, selftest's mutants): on while they leave a core for it.
+bool worlds_ahead_for(int gradings_at_once);
+
 /// Throws UsageError (exit 2) when the submission folder is missing, the
 /// lab's checks do not match this program's graders, `only` names an
 /// unknown check, or `keep` is a folder labgrade may not fill; GraderError (exit 3) when the reference does not build.
