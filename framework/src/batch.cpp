@@ -187,6 +187,8 @@ BatchResult grade_batch(const LabSpec& lab, const fs::path& submissions, const B
   grading.jobs = 1;  // the students are the parallelism
   grading.check_jobs = 1;
   grading.worlds_ahead = worlds_ahead_for(jobs);
+  const CoreShares shares(jobs);  // each student's grading on its own cores
+  grading.all_cores = shares.all();
   if (grading.cache_dir.empty()) grading.cache_dir = default_cache_dir();
   detect_isolation();
   cgroup_support();  // also removes the groups of a run killed earlier, even when nobody is graded now
@@ -202,7 +204,8 @@ BatchResult grade_batch(const LabSpec& lab, const fs::path& submissions, const B
   progress.total = students.size();
   const auto start = std::chrono::steady_clock::now();
 
-  auto worker = [&] {
+  auto worker = [&](int w) {
+    shares.keep_this_thread_to(w);
     for (;;) {
       if (options.stop != nullptr && options.stop->load()) return;
       const std::size_t i = next++;
@@ -249,7 +252,7 @@ BatchResult grade_batch(const LabSpec& lab, const fs::path& submissions, const B
     }
   };
   std::vector<std::thread> workers;
-  for (int w = 0; w < jobs; ++w) workers.emplace_back(worker);
+  for (int w = 0; w < jobs; ++w) workers.emplace_back(worker, w);
   for (auto& t : workers) t.join();
 
   BatchResult batch;

@@ -373,6 +373,9 @@ WorldOptions check_world_options(const GradingContext& ctx, bool cores_to_itself
   options.world_limits = CgroupLimits{ctx.lab.limits.world_memory_mb, ctx.lab.limits.processes};
   options.cores_to_itself = cores_to_itself;
   options.spinning_is_waiting = ctx.lab.spinning_is_waiting;
+  // A pair that busy-waits for each other hands over only when both run:
+  // never kept to one grading's share of the cores.
+  if (cores_to_itself || ctx.lab.spinning_is_waiting) options.cores = ctx.all_cores;
   options.loopback = ctx.lab.loopback;
   options.rpcbind = ctx.lab.rpcbind;
   options.hidden = {ctx.lab.dir(), ctx.lab.reference_dir};

@@ -149,6 +149,7 @@ int run_checks_main(const fs::path& context_file) {
                      context.at("groups").get<std::map<std::string, std::string>>(), context.at("runner").get<int>());
   SharedCores cores(context.at("cores").get<std::string>());
   ctx.cores = &cores;
+  ctx.all_cores = context.value("all_cores", Cores{});
   // The first check's world is made while the compilers work, each next one while a check runs.
   std::optional<WorldsAhead> worlds;
   if (context.value("worlds_ahead", true)) {

@@ -114,7 +114,7 @@ CheckRunners::CheckRunners(const RunnersSetup& setup)
                     {"cores", (m_dir / "cores.lock").string()},
                     {"results", runner.results.string()}, {"started", runner.started.string()},
                     {"isolation", to_string(setup.isolation)}, {"isolation_note", setup.isolation_note},
-                    {"worlds_ahead", setup.worlds_ahead}};
+                    {"worlds_ahead", setup.worlds_ahead}, {"all_cores", setup.all_cores}};
     if (setup.journal) context["journal"] = journal_dir().string();
     const fs::path context_file = m_dir / fmt::format("context-{}.json", k);
     std::ofstream(context_file) << context.dump();

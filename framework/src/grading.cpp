@@ -67,8 +67,6 @@ Checks find_checks(const LabSpec& lab, const std::vector<std::string>& own_runne
 
 }  // namespace
 
-int core_count() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
-
 bool worlds_ahead_for(int gradings_at_once) { return gradings_at_once < core_count(); }
 
 std::string why_ungradable(const LabSpec& lab) {
@@ -149,7 +147,8 @@ Report grade_submission(const LabSpec& lab, const fs::path& submission, const Gr
   for (const auto& test : selected) budget += lab.check(test)->timeout;
   trace_phase("runners start");
   CheckRunners runners({lab, checks.runner, scratch.path(), selected, options.check_jobs, isolation,
-                        isolation_fallback_reason(), !options.keep.empty(), budget, options.worlds_ahead});
+                        isolation_fallback_reason(), !options.keep.empty(), budget, options.worlds_ahead,
+                        options.all_cores});
   trace_phase("runners started");
   Builds reference, student;
   try {

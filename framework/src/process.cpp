@@ -180,6 +180,10 @@ std::shared_ptr<Process> Process::spawn(const SpawnOptions& options) {
   plan.kill_with_grader = options.kill_with_grader;
   plan.pass_fds = options.pass_fds;
   plan.cgroup_fds = options.cgroup_join_fds;
+  cpu_set_t cores;
+  CPU_ZERO(&cores);
+  for (int c : options.cores) CPU_SET(c, &cores);
+  if (!options.cores.empty()) plan.cores = &cores;
   plan.seccomp = options.seccomp;
   plan.run_as = options.run_as;
   plan.landlock = options.landlock;

@@ -37,6 +37,7 @@ const char* step_name(int step) {
     case k_step_cgroup: return "write(cgroup.procs, \"0\") (joining the world's cgroup)";
     case k_step_user: return "setresuid (becoming the sandbox user)";
     case k_step_landlock: return "landlock_restrict_self";
+    case k_step_cores: return "sched_setaffinity (the cores of its world)";
     default: return "child set-up";
   }
 }
@@ -161,6 +162,9 @@ pid_t start_sharing_memory(int (*body)(void*), void* arg, char* stack, int flags
 
 [[noreturn]] void exec_child(const ChildPlan& plan) {
   reset_signals();
+  if (plan.cores != nullptr && ::sched_setaffinity(0, sizeof *plan.cores, plan.cores) != 0) {
+    child_fail(plan.error_fd, k_step_cores);
+  }
   ::setsid();  // its own session: no controlling terminal, one group to kill
   if (::dup2(plan.stdin_fd, 0) < 0 || ::dup2(plan.stdout_fd, 1) < 0 || ::dup2(plan.stderr_fd, 2) < 0) {
     child_fail(plan.error_fd, k_step_dup);

@@ -8,6 +8,7 @@
 // threads (setuid and its kin: their raw system calls instead).
 #pragma once
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -34,6 +35,7 @@ struct ChildPlan {
   bool kill_with_grader = true;
   std::vector<std::pair<int, int>> pass_fds;
   std::vector<int> cgroup_fds;  // cgroup.procs files to join ("0": the writer)
+  const cpu_set_t* cores = nullptr;  // its affinity; null: the spawning thread's
   const SeccompFilter* seccomp = nullptr;
   const SeccompFilter* watch = nullptr;  // its listener goes back over listener_socket
   int listener_socket = -1;
@@ -49,7 +51,7 @@ struct ChildError {
 };
 enum ChildStep {
   k_step_dup = 1, k_step_chdir, k_step_rlimit, k_step_exec, k_step_setns, k_step_clone, k_step_cgroup, k_step_seccomp,
-  k_step_user, k_step_landlock
+  k_step_user, k_step_landlock, k_step_cores
 };
 /// "setns", "write(cgroup.procs, \"0\") (joining the world's cgroup)", ...
 const char* step_name(int step);

@@ -184,9 +184,12 @@ SelftestResult selftest_lab(const LabSpec& lab, const GradeOptions& options) {
   GradeOptions one_runner = options;  // the mutants are the parallelism
   one_runner.check_jobs = 1;
   one_runner.worlds_ahead = worlds_ahead_for(k_parallel_mutants);
+  const CoreShares shares(k_parallel_mutants);
+  one_runner.all_cores = shares.all();
   std::atomic<std::size_t> next{0};
   std::vector<std::exception_ptr> errors(mutants.size());
-  auto worker = [&] {
+  auto worker = [&](int w) {
+    shares.keep_this_thread_to(w);
     for (std::size_t i = next++; i < mutants.size(); i = next++) {
       try {
         TempDir submission("labgrade-mutant-");
@@ -199,7 +202,7 @@ SelftestResult selftest_lab(const LabSpec& lab, const GradeOptions& options) {
   };
   {
     std::vector<std::jthread> workers;
-    for (int w = 0; w < k_parallel_mutants; ++w) workers.emplace_back(worker);
+    for (int w = 0; w < k_parallel_mutants; ++w) workers.emplace_back(worker, w);
   }
   for (std::size_t i = 0; i < mutants.size(); ++i) {
     if (errors[i]) std::rethrow_exception(errors[i]);

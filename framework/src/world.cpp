@@ -94,7 +94,7 @@ World::World(const WorldOptions& options) : World(options, detect_isolation()) {
 World::World(const WorldOptions& options, Isolation isolation)
     : m_isolation(isolation), m_workdir_bind(options.workdir_bind), m_shm_names(options.shm_names), m_mq_names(options.mq_names),
       m_files(options.files), m_shm_mb(options.shm_mb), m_workdir_mb(options.workdir_mb),
-      m_spinning_is_waiting(options.spinning_is_waiting) {
+      m_spinning_is_waiting(options.spinning_is_waiting), m_cores(options.cores) {
   const auto asked = std::chrono::steady_clock::now();
   // Taken first, before the host (isolation off): always in this order.
   if (options.cores_to_itself) m_cores_lock = machine_lock("labgrade-cores-to-itself");
@@ -301,6 +301,7 @@ std::shared_ptr<Process> World::launch(SpawnOptions options, const SeccompFilter
     prepare_host_spawn(options);
   }
   if (m_cgroup) options.cgroup_join_fds = m_cgroup->join_fds();
+  options.cores = m_cores;
   auto process = Process::spawn(options);
   m_processes.push_back(process);
   return process;

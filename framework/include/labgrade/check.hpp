@@ -106,6 +106,8 @@ struct GradingContext {
   SharedCores* cores = nullptr;
   /// The runner's worlds made ahead (null: each made when asked for).
   WorldsAhead* worlds = nullptr;
+  /// GradeOptions::all_cores: where this runner is kept to a share of the cores, all of them.
+  Cores all_cores;
 
   /// A program built, waiting for the grader to finish it; the wait is not
   /// the check's time (its deadline moves by it).

@@ -41,6 +41,7 @@ struct RunnersSetup {
   bool journal = false;                // --keep: failed checks' journals are written (journal_dir())
   double time_limit = 60;              // each runner's, in wall seconds
   bool worlds_ahead = true;            // each runner makes its next world while a check runs
+  Cores all_cores;                     // GradeOptions::all_cores
 };
 
 class CheckRunners {

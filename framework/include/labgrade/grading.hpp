@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "labgrade/core_shares.hpp"
 #include "labgrade/lab_spec.hpp"
 #include "labgrade/report.hpp"
 
@@ -43,6 +44,10 @@ struct GradeOptions {
   /// (worlds_ahead.hpp): off where other gradings already fill the cores (a
   /// batch of as many students at once as cores), which it would only slow.
   bool worlds_ahead = true;
+  /// This grading is kept to a share of the cores (core_shares.hpp): these
+  /// are all of them, where a world's programs need more than the share (the
+  /// cores to itself, or a lab's busy-waiting pairs); empty: it is not.
+  Cores all_cores;
   std::vector<std::string> only;    // run just these checks (test names); empty: all
   /// Called on the grading thread as the builds start and each check starts and ends.
   std::function<void(const GradeEvent&)> progress;
@@ -50,9 +55,6 @@ struct GradeOptions {
   /// into this folder (replay_folder.hpp); empty: none.
   std::filesystem::path keep;
 };
-
-/// The machine's cores (at least one): what "one per core" means.
-int core_count();
 
 /// GradeOptions::worlds_ahead for this many gradings at once (a batch's
 /// students, selftest's mutants): on while they leave a core for it.

@@ -117,6 +117,8 @@ struct SpawnOptions {
   bool exec_by_descriptor = false;
   /// A Landlock domain it enters just before execve (worlds without namespaces).
   const class LandlockRuleset* landlock = nullptr;
+  /// The cores it runs on (its affinity, set first); empty: those of the thread that starts it.
+  std::vector<int> cores;
   /// cgroup.procs files the child joins before anything else (a world's cgroup).
   std::vector<int> cgroup_join_fds;
   /// Enter these namespaces of the process behind `join_pidfd` before exec

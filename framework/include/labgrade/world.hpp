@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "labgrade/cgroup.hpp"
+#include "labgrade/core_shares.hpp"
 #include "labgrade/process.hpp"
 #include "labgrade/quiet_network.hpp"
 #include "labgrade/sandbox_user.hpp"
@@ -121,6 +122,8 @@ struct WorldOptions {
   /// that spins without a system call while no other can run is as stuck as
   /// one asleep (DeadlockWatch), once the check awaits it.
   bool spinning_is_waiting = false;
+  /// The cores its programs run on; empty: those of the thread that starts them.
+  Cores cores;
   /// A network of its own: a loopback, up (127.0.0.1, ::1), in a network
   /// namespace no other world shares, never pooled; still no route anywhere
   /// else. Needs namespaces (without them, 127.0.0.1 is the machine's).
@@ -244,14 +247,15 @@ class World {
   std::vector<int> m_services;  // the world's services (rpcbind), as its pid namespace numbers them
   AwaitCount m_awaits = std::make_shared<std::atomic<int>>(0);  // the check's waits on its programs (Process::Awaiting)
   std::shared_ptr<WorldCgroup> m_cgroup;
-  std::shared_ptr<LandlockRuleset> m_landlock;
-  std::function<std::optional<std::string>()> m_host_usage;  // without namespaces: over its limits?  // without namespaces, where the kernel has Landlock
+  std::shared_ptr<LandlockRuleset> m_landlock;  // without namespaces, where the kernel has Landlock
+  std::function<std::optional<std::string>()> m_host_usage;  // without namespaces: over its limits?
   QuietNetwork m_network;  // root: a pooled network namespace (else the init makes its own)
   long m_shm_mb = 0;
   long m_workdir_mb = 0;
   bool m_ended = false;
   bool m_torn_down = false;
   bool m_spinning_is_waiting = false;
+  Cores m_cores;  // its programs' (WorldOptions::cores)
 };
 
 }  // namespace labgrade
