@@ -7,6 +7,8 @@
 // after the other, and the median of the pairs' speed-ups is the figure.
 // BATCH_BENCH_OUT=DIR keeps the class's files (grades.csv, report.html, ...);
 // BATCH_BENCH_CLASS=DIR keeps the submissions, to grade them again by hand.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -19,6 +21,7 @@
 #include <fmt/ranges.h>
 
 #include "../framework/tests/archive_writer.hpp"
+#include "labgrade/core_shares.hpp"
 #include "labgrade/host_command.hpp"
 #include "labgrade/lab_spec.hpp"
 #include "labgrade/selftest.hpp"
@@ -41,16 +44,30 @@ std::vector<test::Entry> entries_of(const fs::path& dir, const std::string& pref
   return entries;
 }
 
-// Runs `labgrade grade ...` (its output is dropped), in seconds.
-double timed(const std::vector<std::string>& argv) {
+// The CPU seconds of every child reaped so far (and of theirs).
+double children_cpu_seconds() {
+  struct rusage usage {};
+  ::getrusage(RUSAGE_CHILDREN, &usage);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return s(usage.ru_utime) + s(usage.ru_stime);
+}
+
+struct Timed {
+  double seconds;
+  double cores_busy;  // CPU seconds / wall seconds
+};
+
+// Runs `labgrade grade ...` (its output is dropped).
+Timed timed(const std::vector<std::string>& argv) {
   auto start = std::chrono::steady_clock::now();
+  const double cpu_before = children_cpu_seconds();
   const HostCommandResult r = run_on_host({.argv = argv, .time_limit = 3600});
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!r.exited_with(0)) {
     fmt::print(stderr, "batch_bench: `{}` {}: {}\n", fmt::join(argv, " "), r.describe(), r.err.bytes.substr(0, 2000));
     std::exit(1);
   }
-  return seconds;
+  return {seconds, (children_cpu_seconds() - cpu_before) / seconds};
 }
 
 }  // namespace
@@ -107,21 +124,25 @@ int main(int argc, char** argv) {
     fs::copy(scratch.path() / "cache", cache, fs::copy_options::recursive);
     ::setenv("LABGRADE_CACHE_DIR", cache.c_str(), 1);
   };
-  std::vector<double> ones, twos, ratios;
+  std::vector<double> ones, twos, ratios, busy1, busy2;
   for (int r = 0; r < rounds; ++r) {
     const std::string round = r == 0 ? "" : fmt::format("-{}", r);
     from_warm_cache("cache1" + round);
-    ones.push_back(grade("1", scratch.path() / ("out1" + round), subs));
+    const Timed one = grade("1", scratch.path() / ("out1" + round), subs);
     from_warm_cache("cache2" + round);
-    twos.push_back(grade("2", scratch.path() / ("out2" + round), subs));
-    ratios.push_back(ones.back() / twos.back());
+    const Timed two = grade("2", scratch.path() / ("out2" + round), subs);
+    ones.push_back(one.seconds);
+    twos.push_back(two.seconds);
+    ratios.push_back(one.seconds / two.seconds);
+    busy1.push_back(one.cores_busy);
+    busy2.push_back(two.cores_busy);
   }
   auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
   };
   const double one = median(ones), two = median(twos);
-  const double again = grade("2", scratch.path() / "out2", subs);
+  const double again = grade("2", scratch.path() / "out2", subs).seconds;
   if (const char* keep = std::getenv("BATCH_BENCH_OUT"); keep != nullptr) {  // the class's files, to look at
     fs::remove_all(keep);
     fs::copy(scratch.path() / "out2", keep, fs::copy_options::recursive);
@@ -134,6 +155,8 @@ int main(int argc, char** argv) {
     fmt::print("speed-up of each pair:          {:.2f}x (median of {} pairs; the times above are medians too)\n",
                fmt::join(ratios, "x, "), rounds);
   }
+  fmt::print("cores kept busy (CPU s / wall s): --jobs 1 {:.2f}, --jobs 2 {:.2f} (of {})\n", median(busy1),
+             median(busy2), core_count());
   fmt::print("rerun, nothing changed:         {:.2f} s  (target < 2 s)\n", again);
   // The verdicts must not depend on how many students are graded at once.
   auto rows = [](const fs::path& csv) {

@@ -189,10 +189,13 @@ int main(int argc, char** argv) {
   std::vector<double> check_to_paused;  // each round's: both after the same pause
   for (std::size_t i = 0; i < ratios["check's world+true"].size(); ++i)
     check_to_paused.push_back(ratios["check's world+true"][i] / ratios["posix_spawn after a pause"][i]);
-  fmt::print("ratios to the bare posix_spawn (medians of the rounds'): ours on the host {:.2f}x; world + one run "
-             "{:.2f}x made when asked, {:.2f}x made ahead back to back, {:.2f}x as a check sees it ({:.2f}x to a "
-             "posix_spawn after the same pause) (target <= 2)\n",
-             ratio("host ours"), ratio("world+true"), ratio("ahead+true"), ratio("check's world+true"),
-             median(check_to_paused));
+  // The target compares like with like: a check's program starts after the
+  // check before it ran (2 ms here), when a bare spawn is slower too.
+  fmt::print("world + one run as a check sees it: {:.2f}x a bare posix_spawn after the same pause (target <= 2); "
+             "{:.2f}x one back to back\n",
+             median(check_to_paused), ratio("check's world+true"));
+  fmt::print("other ratios to a bare posix_spawn back to back (medians of the rounds'): ours on the host {:.2f}x; "
+             "world + one run {:.2f}x made when asked, {:.2f}x made ahead back to back\n",
+             ratio("host ours"), ratio("world+true"), ratio("ahead+true"));
   return 0;
 }
