@@ -13,6 +13,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <condition_variable>
 #include <mutex>
 #include <sstream>
@@ -78,6 +80,52 @@ fs::path own_dir(const Mount& mount, const std::string& own_path) {
   return mount.point / fs::path(rel).relative_path();
 }
 
+// Where this process's cgroups are: the v2 one, and each v1 controller's.
+struct OwnCgroups {
+  std::optional<fs::path> unified;
+  std::map<std::string, fs::path> v1;  // "memory" → /sys/fs/cgroup/memory/<ours>
+  std::map<std::string, fs::path> v1_top;  // the controller's mount point (as far up as we see)
+  std::optional<fs::path> unified_top;
+};
+
+OwnCgroups own_cgroups() {
+  // Mounts: "id parent major:minor root point options ... - fstype source super-options"
+  std::optional<Mount> unified;
+  std::map<std::string, Mount> controllers;
+  std::ifstream mountinfo("/proc/self/mountinfo");
+  for (std::string line; std::getline(mountinfo, line);) {
+    const auto dash = line.find(" - ");
+    if (dash == std::string::npos) continue;
+    auto fields = split(line.substr(0, dash), ' ');
+    auto tail = split(line.substr(dash + 3), ' ');
+    if (fields.size() < 5 || tail.size() < 3) continue;
+    Mount m{fields[4], fields[3]};
+    if (tail[0] == "cgroup2") unified = m;
+    if (tail[0] == "cgroup") {
+      for (const auto& option : split(tail[2], ',')) controllers[option] = m;
+    }
+  }
+  // Our place in each hierarchy: "N:controllers:path", v2 is "0::path".
+  OwnCgroups own;
+  std::ifstream self("/proc/self/cgroup");
+  for (std::string line; std::getline(self, line);) {
+    auto first = line.find(':'), second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    const std::string path = line.substr(second + 1);
+    if (line.compare(0, first, "0") == 0 && second == first + 1) {
+      if (unified) own.unified = own_dir(*unified, path), own.unified_top = unified->point;
+      continue;
+    }
+    for (const auto& controller : split(line.substr(first + 1, second - first - 1), ',')) {
+      if (auto it = controllers.find(controller); it != controllers.end()) {
+        own.v1[controller] = own_dir(it->second, path);
+        own.v1_top[controller] = it->second.point;
+      }
+    }
+  }
+  return own;
+}
+
 // Can groups be made here? (a read-only or foreign hierarchy says no)
 std::string try_mkdir(const fs::path& parent) {
   fs::path probe = parent / fmt::format("labgrade-{}-probe", ::getpid());
@@ -93,38 +141,10 @@ CgroupSupport detect() {
     s.reason = "LABGRADE_CGROUPS=off";
     return s;
   }
-  // Mounts: "id parent major:minor root point options ... - fstype source super-options"
-  std::optional<Mount> memory, pids, unified;
-  std::ifstream mountinfo("/proc/self/mountinfo");
-  for (std::string line; std::getline(mountinfo, line);) {
-    const auto dash = line.find(" - ");
-    if (dash == std::string::npos) continue;
-    auto fields = split(line.substr(0, dash), ' ');
-    auto tail = split(line.substr(dash + 3), ' ');
-    if (fields.size() < 5 || tail.size() < 3) continue;
-    Mount m{fields[4], fields[3]};
-    if (tail[0] == "cgroup2") unified = m;
-    if (tail[0] == "cgroup") {
-      auto options = split(tail[2], ',');
-      if (contains(options, "memory")) memory = m;
-      if (contains(options, "pids")) pids = m;
-    }
-  }
-  // Our place in each hierarchy: "N:controllers:path", v2 is "0::path".
-  std::string memory_path, pids_path, unified_path;
-  std::ifstream own("/proc/self/cgroup");
-  for (std::string line; std::getline(own, line);) {
-    auto first = line.find(':'), second = line.find(':', first + 1);
-    if (first == std::string::npos || second == std::string::npos) continue;
-    auto controllers = split(line.substr(first + 1, second - first - 1), ',');
-    std::string path = line.substr(second + 1);
-    if (line.compare(0, first, "0") == 0 && controllers.empty()) unified_path = path;
-    if (contains(controllers, "memory")) memory_path = path;
-    if (contains(controllers, "pids")) pids_path = path;
-  }
+  const OwnCgroups own = own_cgroups();
   std::vector<std::string> reasons;
-  if (unified && !unified_path.empty()) {
-    fs::path dir = own_dir(*unified, unified_path);
+  if (own.unified) {
+    const fs::path& dir = *own.unified;
     auto delegated = split(read_text(dir / "cgroup.subtree_control"), ' ');
     for (auto& c : delegated) while (!c.empty() && c.back() == '\n') c.pop_back();
     if (contains(delegated, "memory") && contains(delegated, "pids")) {
@@ -135,13 +155,14 @@ CgroupSupport detect() {
       reasons.push_back(fmt::format("cgroup v2: memory and pids are not delegated to {}", dir.string()));
     }
   }
-  if (memory && pids && !memory_path.empty() && !pids_path.empty()) {
-    fs::path m = own_dir(*memory, memory_path), p = own_dir(*pids, pids_path);
+  if (own.v1.count("memory") != 0 && own.v1.count("pids") != 0) {
+    const fs::path& m = own.v1.at("memory");
+    const fs::path& p = own.v1.at("pids");
     std::string why = try_mkdir(m);
     if (why.empty()) why = try_mkdir(p);
     if (why.empty()) return CgroupSupport{CgroupVersion::v1, m, p, ""};
     reasons.push_back("cgroup v1: " + why);
-  } else if (!unified) {
+  } else if (!own.unified) {
     reasons.push_back("no cgroup hierarchy with the memory and pids controllers is mounted");
   }
   for (std::size_t i = 0; i < reasons.size(); ++i) s.reason += (i ? "; " : "") + reasons[i];
@@ -196,6 +217,40 @@ const CgroupSupport& cgroup_support() {
     remove_stale_cgroups(support);
   });
   return support;
+}
+
+std::optional<double> cgroup_cpu_limit(CgroupVersion version, const fs::path& top, const fs::path& dir) {
+  std::optional<double> tightest;
+  auto number = [](const std::string& text) -> std::optional<double> {
+    try {
+      return std::stod(text);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  };
+  for (fs::path d = dir;; d = d.parent_path()) {
+    std::optional<double> quota, period;
+    if (version == CgroupVersion::v2) {  // "max 100000" or "200000 100000"
+      const auto words = split(read_text(d / "cpu.max"), ' ');
+      if (words.size() == 2 && words[0] != "max") quota = number(words[0]), period = number(words[1]);
+    } else {  // -1: none
+      quota = number(read_text(d / "cpu.cfs_quota_us"));
+      period = number(read_text(d / "cpu.cfs_period_us"));
+    }
+    if (quota && period && *quota > 0 && *period > 0) tightest = std::min(tightest.value_or(*quota / *period), *quota / *period);
+    if (d == top || !d.has_relative_path() || d.parent_path() == d) break;
+  }
+  return tightest;
+}
+
+std::optional<double> cgroup_cpu_limit() {
+  const OwnCgroups own = own_cgroups();
+  std::optional<double> limit;
+  if (own.unified) limit = cgroup_cpu_limit(CgroupVersion::v2, *own.unified_top, *own.unified);
+  if (auto it = own.v1.find("cpu"); it != own.v1.end()) {
+    if (auto v1 = cgroup_cpu_limit(CgroupVersion::v1, own.v1_top.at("cpu"), it->second)) limit = std::min(limit.value_or(*v1), *v1);
+  }
+  return limit;
 }
 
 std::string describe(const CgroupSupport& support) {

@@ -5,9 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include <fmt/format.h>
+
+#include "labgrade/cgroup.hpp"
 
 namespace labgrade {
 
@@ -27,7 +30,12 @@ Cores allowed_cores() {
   return cores;
 }
 
-int core_count() { return static_cast<int>(allowed_cores().size()); }
+int core_count() {
+  int count = static_cast<int>(allowed_cores().size());
+  // A CPU limit of 1.5 is two at once, each slowed a little; never more than it has.
+  if (auto limit = cgroup_cpu_limit()) count = std::min(count, std::max(1, static_cast<int>(std::ceil(*limit - 1e-9))));
+  return count;
+}
 
 std::string cores_text(const Cores& cores) {
   std::string text;

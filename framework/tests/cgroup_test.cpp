@@ -11,6 +11,8 @@
 #include <cstring>
 
 #include <filesystem>
+#include <fstream>
+#include <optional>
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>
@@ -45,6 +47,34 @@ TEST(Cgroup, DetectionSaysWhatItFound) {
   const std::string text = describe(cgroup_support());
   EXPECT_THAT(text, ::testing::AnyOf(HasSubstr("cgroup v1"), HasSubstr("cgroup v2"), HasSubstr("none (")));
   std::cout << "[cgroups] " << text << "\n";
+}
+
+// A container's --cpus or a pod's CPU limit: the tightest quota from our
+// group up to the top we see (core_count() is no more, rounded up).
+TEST(Cgroup, TheCpuLimitIsTheTightestQuotaOnTheWayUp) {
+  TempDir tree("labgrade-cpu-limit-");
+  auto write = [](const fs::path& file, const std::string& text) {
+    fs::create_directories(file.parent_path());
+    std::ofstream(file) << text;
+  };
+  const fs::path top = tree.path() / "v2", pod = top / "kubepods" / "pod1", container = pod / "c1";
+  write(top / "kubepods" / "cpu.max", "max 100000\n");
+  write(pod / "cpu.max", "250000 100000\n");
+  write(container / "cpu.max", "max 100000\n");
+  EXPECT_EQ(cgroup_cpu_limit(CgroupVersion::v2, top, container), 2.5) << "the pod's limit holds its containers";
+  write(container / "cpu.max", "150000 100000\n");
+  EXPECT_EQ(cgroup_cpu_limit(CgroupVersion::v2, top, container), 1.5);
+  write(top / "cpu.max", "50000 100000\n");  // above the top we may see: not ours to read
+  EXPECT_EQ(cgroup_cpu_limit(CgroupVersion::v2, pod, container), 1.5);
+  EXPECT_EQ(cgroup_cpu_limit(CgroupVersion::v2, top, top / "none"), 0.5);
+
+  const fs::path v1 = tree.path() / "cpu", job = v1 / "docker" / "abc";
+  write(job / "cpu.cfs_quota_us", "-1\n");
+  write(job / "cpu.cfs_period_us", "100000\n");
+  EXPECT_EQ(cgroup_cpu_limit(CgroupVersion::v1, v1, job), std::nullopt) << "-1: no limit";
+  write(job / "cpu.cfs_quota_us", "300000\n");
+  EXPECT_EQ(cgroup_cpu_limit(CgroupVersion::v1, v1, job), 3.0);
+  EXPECT_EQ(cgroup_cpu_limit(CgroupVersion::v1, v1, tree.path() / "elsewhere"), std::nullopt);
 }
 
 TEST(Cgroup, AForkBombIsHeldToTheProcessLimitAndNamed) {

@@ -39,6 +39,16 @@ struct CgroupSupport {
 /// What this machine allows, detected once per process. LABGRADE_CGROUPS=off forces none.
 const CgroupSupport& cgroup_support();
 
+/// The CPUs' worth of time this process's cgroups give it: a CFS quota over
+/// its period, as a container's --cpus or a Kubernetes pod's CPU limit sets
+/// it (the tightest of its own group and those above it that it can see);
+/// nullopt: no limit.
+std::optional<double> cgroup_cpu_limit();
+/// The same, read from the cgroup folder `dir` and those above it up to
+/// `top` (v1: cpu.cfs_quota_us over cpu.cfs_period_us; v2: cpu.max).
+std::optional<double> cgroup_cpu_limit(CgroupVersion version, const std::filesystem::path& top,
+                                       const std::filesystem::path& dir);
+
 /// "cgroup v1 (memory, pids)", "cgroup v2 (memory, pids)", "none (<reason>)".
 std::string describe(const CgroupSupport& support);
 

@@ -1,7 +1,9 @@
 // The cores labgrade may use, and each of several gradings at once kept to
 // its own share of them. core_count() is what "one per core" means: the CPUs
 // this process may run on (its affinity, as taskset, a cpuset, Slurm or a
-// container set it), not every CPU the machine has.
+// container set it), not every CPU the machine has, and no more than its
+// cgroups' CPU limit (a container's --cpus, a Kubernetes pod's limit), so a
+// default --jobs never starves every grading of time.
 //
 // A batch's students (and selftest's mutants) are graded a few at once; each
 // grading is a chain of short processes (compiler, runner, world, programs)
@@ -32,7 +34,8 @@ using Cores = std::vector<int>;
 /// one if the kernel does not say.
 Cores allowed_cores();
 
-/// How many: what "one per core" means (at least one).
+/// How many: what "one per core" means (at least one): the cores allowed, at
+/// most the CPU limit rounded up (cgroup_cpu_limit()).
 int core_count();
 
 /// "0-3,6": as taskset and /proc/<pid>/status write them.
