@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -202,10 +203,19 @@ pid_t start_sharing_memory(int (*body)(void*), void* arg, char* stack, int flags
     if (listener < 0 || !send_fd(plan.listener_socket, listener)) child_fail(plan.error_fd, k_step_seccomp);
     ::close(listener);
   }
-  if (plan.exec_fd >= 0) {
-    ::syscall(SYS_execveat, plan.exec_fd, "", plan.argv.data(), plan.envp.data(), AT_EMPTY_PATH);
-  } else {
-    ::execve(plan.argv[0], plan.argv.data(), plan.envp.data());
+  // A program just built may for a moment still be open for writing in a
+  // child that another thread of the grader started, which inherited the
+  // descriptor and has not reached its own execve: ETXTBSY until it does
+  // (a batch's students are built and run at once). Tried again for 100 ms.
+  for (int tries = 0;; ++tries) {
+    if (plan.exec_fd >= 0) {
+      ::syscall(SYS_execveat, plan.exec_fd, "", plan.argv.data(), plan.envp.data(), AT_EMPTY_PATH);
+    } else {
+      ::execve(plan.argv[0], plan.argv.data(), plan.envp.data());
+    }
+    if (errno != ETXTBSY || tries == 100) break;
+    struct timespec pause {0, 1'000'000};
+    ::nanosleep(&pause, nullptr);
   }
   child_fail(plan.error_fd, k_step_exec);
 }

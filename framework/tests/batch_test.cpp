@@ -23,6 +23,13 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
+// Each check's verdict and what it got, for a failure's message.
+std::string checks_of(const Report& report) {
+  std::string text;
+  for (const auto& c : report.checks) text += "  " + c.test + ": " + c.output() + "\n";
+  return text;
+}
+
 class Batch : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -103,7 +110,9 @@ TEST_F(Batch, ARerunGradesOnlyWhatChanged) {
   EXPECT_TRUE(again.students[0].graded_now) << "ana's stored result was not whole";
   EXPECT_FALSE(again.students[1].graded_now) << "bo did not change";
   EXPECT_TRUE(again.students[2].graded_now) << "cy changed a file";
-  EXPECT_EQ(again.students[2].report.score(), again.students[0].report.score());
+  EXPECT_EQ(again.students[2].report.score(), again.students[0].report.score())
+      << "ana: " << again.students[0].problem << "\n" << checks_of(again.students[0].report) << "cy: "
+      << again.students[2].problem << "\n" << checks_of(again.students[2].report);
 }
 
 TEST_F(Batch, ArchivesAreStudentsAndABadOneIsTheirFailedEntry) {

@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -170,6 +172,26 @@ TEST(Process, MissingProgramIsASyscallErrorNamingExecveAndThePath) {
     EXPECT_THAT(e.what(), HasSubstr(path));
     EXPECT_EQ(e.error_number(), ENOENT);
   }
+}
+
+// A program just built, still open for writing for a moment in another
+// process (a child another thread started, which inherited the descriptor
+// and has not reached its execve yet): it runs once that lets go, rather
+// than failing with "Text file busy".
+TEST(Process, AProgramBusyForAMomentRunsOnceItIsFree) {
+  TempDir dir("labgrade-txtbsy-");
+  const std::filesystem::path program = dir.path() / "prog";
+  std::filesystem::copy_file("/bin/true", program);
+  const std::string holder = "exec 3>>'" + program.string() + "'; echo ready; exec sleep 0.05";
+  FILE* held = ::popen(("sh -c \"" + holder + "\"").c_str(), "r");
+  ASSERT_NE(held, nullptr);
+  char line[16] = {};
+  ASSERT_NE(std::fgets(line, sizeof line, held), nullptr) << "the holder never opened the program";
+  SpawnOptions options;
+  options.argv = {program.string()};
+  auto p = Process::spawn(options);
+  EXPECT_TRUE(p->wait().exited_with(0)) << p->wait().describe();
+  ::pclose(held);
 }
 
 TEST(Process, BadWorkingDirectoryNamesChdir) {
