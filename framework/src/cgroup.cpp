@@ -82,10 +82,8 @@ fs::path own_dir(const Mount& mount, const std::string& own_path) {
 
 // Where this process's cgroups are: the v2 one, and each v1 controller's.
 struct OwnCgroups {
-  std::optional<fs::path> unified;
-  std::map<std::string, fs::path> v1;  // "memory" → /sys/fs/cgroup/memory/<ours>
-  std::map<std::string, fs::path> v1_top;  // the controller's mount point (as far up as we see)
-  std::optional<fs::path> unified_top;
+  std::optional<fs::path> unified, unified_top;  // ours, and the hierarchy's mount point (as far up as we see)
+  std::map<std::string, fs::path> v1, v1_top;    // the same by controller: "memory" → /sys/fs/cgroup/memory/<ours>
 };
 
 OwnCgroups own_cgroups() {
@@ -113,7 +111,10 @@ OwnCgroups own_cgroups() {
     if (first == std::string::npos || second == std::string::npos) continue;
     const std::string path = line.substr(second + 1);
     if (line.compare(0, first, "0") == 0 && second == first + 1) {
-      if (unified) own.unified = own_dir(*unified, path), own.unified_top = unified->point;
+      if (unified) {
+        own.unified = own_dir(*unified, path);
+        own.unified_top = unified->point;
+      }
       continue;
     }
     for (const auto& controller : split(line.substr(first + 1, second - first - 1), ',')) {
@@ -237,7 +238,10 @@ std::optional<double> cgroup_cpu_limit(CgroupVersion version, const fs::path& to
       quota = number(read_text(d / "cpu.cfs_quota_us"));
       period = number(read_text(d / "cpu.cfs_period_us"));
     }
-    if (quota && period && *quota > 0 && *period > 0) tightest = std::min(tightest.value_or(*quota / *period), *quota / *period);
+    if (quota && period && *quota > 0 && *period > 0) {
+      const double cpus = *quota / *period;
+      tightest = std::min(tightest.value_or(cpus), cpus);
+    }
     if (d == top || !d.has_relative_path() || d.parent_path() == d) break;
   }
   return tightest;
@@ -248,7 +252,9 @@ std::optional<double> cgroup_cpu_limit() {
   std::optional<double> limit;
   if (own.unified) limit = cgroup_cpu_limit(CgroupVersion::v2, *own.unified_top, *own.unified);
   if (auto it = own.v1.find("cpu"); it != own.v1.end()) {
-    if (auto v1 = cgroup_cpu_limit(CgroupVersion::v1, own.v1_top.at("cpu"), it->second)) limit = std::min(limit.value_or(*v1), *v1);
+    if (auto v1 = cgroup_cpu_limit(CgroupVersion::v1, own.v1_top.at("cpu"), it->second)) {
+      limit = std::min(limit.value_or(*v1), *v1);
+    }
   }
   return limit;
 }

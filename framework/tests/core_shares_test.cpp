@@ -30,7 +30,7 @@ std::string cores_of_a_program(World* world) {
   EXPECT_TRUE(r.exited_with(0)) << r.describe() << p->stderr_text();
   std::string text = p->stdout_text();
   text = text.substr(text.find(':') + 1);
-  text.erase(std::remove_if(text.begin(), text.end(), [](char c) { return c == ' ' || c == '\t' || c == '\n'; }), text.end());
+  std::erase_if(text, [](char c) { return c == ' ' || c == '\t' || c == '\n'; });
   return text;
 }
 
@@ -117,7 +117,8 @@ TEST(CoreShares, ChecksThatTimeOrBusyWaitGetEveryCore) {
   EXPECT_TRUE(check_world_options(ctx, false).cores.empty()) << "an ordinary check stays on its share";
   EXPECT_EQ(check_world_options(ctx, true).cores, ctx.all_cores) << "the cores to itself";
   ctx.lab.spinning_is_waiting = true;
-  EXPECT_EQ(check_world_options(ctx, false).cores, ctx.all_cores) << "a busy-waiting pair hands over only when both run";
+  EXPECT_EQ(check_world_options(ctx, false).cores, ctx.all_cores)
+      << "a busy-waiting pair hands over only when both run";
   ctx.all_cores.clear();
   EXPECT_TRUE(check_world_options(ctx, true).cores.empty()) << "not kept to a share: the runner's own cores";
 }
