@@ -1,7 +1,8 @@
 // The child's side of Process::spawn (private to process.cpp): what runs
 // between fork and execve, in the order the kernel needs it (the cgroup →
-// the world's namespaces → a session, descriptors, working directory,
-// rlimits → the sandbox user → Landlock → seccomp → execve). Everything it
+// the world's namespaces → its cores, a session, descriptors, working
+// directory, rlimits → the sandbox user → Landlock → seccomp → execve, tried
+// again while ETXTBSY lasts). Everything it
 // uses is prepared before: the child shares the grader's memory (or is a
 // fork of a multithreaded process), so it makes system calls only, never
 // allocates, and never calls a glibc function that acts on the process's
