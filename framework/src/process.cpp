@@ -70,14 +70,13 @@ std::vector<std::pair<int, rlim_t>> rlimits_of(const ResourceLimits& l) {
 // Taken around one clone; at its end, this thread's children are the host's again.
 class ChildrenBornInWorld {
  public:
-  explicit ChildrenBornInWorld(int world_pidfd) {
+  explicit ChildrenBornInWorld(int world_pidfd) : m_own(own_namespace()) {
     if (::setns(world_pidfd, CLONE_NEWPID) != 0)
       throw SyscallError("setns", "the world's init (pidfd), CLONE_NEWPID (for this thread's next child)", errno);
   }
   ~ChildrenBornInWorld() {
     // Our own pid namespace is the one this thread's children are born in again.
-    static const int own = ::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-    if (own < 0 || ::setns(own, CLONE_NEWPID) != 0) {
+    if (::setns(m_own, CLONE_NEWPID) != 0) {
       // Every later child and thread of this thread would be born in the world: nothing can go on.
       std::fprintf(stderr, "labgrade: setns(/proc/self/ns/pid, CLONE_NEWPID) failed (%s): aborting\n", std::strerror(errno));
       std::abort();
@@ -85,6 +84,17 @@ class ChildrenBornInWorld {
   }
   ChildrenBornInWorld(const ChildrenBornInWorld&) = delete;
   ChildrenBornInWorld& operator=(const ChildrenBornInWorld&) = delete;
+
+ private:
+  // Opened once, by the first constructor, before its setns: a failure to
+  // open it is an error while this thread's children are still the host's,
+  // never after (where nothing could go on).
+  static int own_namespace() {
+    static const int own = ::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+    if (own < 0) throw SyscallError("open", "\"/proc/self/ns/pid\", O_RDONLY (this process's pid namespace)", errno);
+    return own;
+  }
+  int m_own;
 };
 
 }  // namespace
